@@ -1,0 +1,32 @@
+//! What the aad-tools binaries must agree on.
+//!
+//! Only what two or more tools share lives here (STYLE.md); what one tool alone needs
+//! stays in that tool's directory.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`status`] | the exit-status table of DESIGN §1 |
+//! | [`error`] | [`Error`]: status + message + hint + cause |
+//! | [`process`] | [`run_main`]: error printing, exit codes, quiet broken pipes |
+//! | [`io`] | buffered stdout, inputs (`-` = stdin), secret files, terminal checks |
+//! | [`http`] | the blocking HTTP agent, trust roots, the https-or-loopback rule |
+//! | [`cloud`] | national cloud presets and the service base URLs |
+//! | [`token`] | the token document (raw or `az`-shaped JSON), JWT decoding, [`token::Secret`] |
+//! | [`service_error`] | OAuth/Graph/legacy error bodies and their hints |
+//! | [`time`] | Graph timestamps, durations (`90m`, `7d`), request budgets (`5/10s`) |
+//! | [`sanitize`] | escaping untrusted text for terminals, redacting secrets in URLs |
+
+pub mod cloud;
+pub mod error;
+pub mod http;
+pub mod io;
+pub mod process;
+pub mod sanitize;
+pub mod service_error;
+pub mod status;
+pub mod time;
+pub mod token;
+
+pub use error::{Error, Result};
+pub use process::run_main;
+pub use status::Status;

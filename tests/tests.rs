@@ -1,0 +1,12 @@
+//! End-to-end tests: the real binaries, spawned as processes, against the real
+//! emulator on a loopback port. One test binary (STYLE.md) with a module per tool.
+
+mod util;
+
+mod cli;
+mod emulator;
+mod fetch;
+mod format;
+mod man;
+mod pipeline;
+mod token;
