@@ -1,6 +1,55 @@
-//! A local Azure AD + Microsoft Graph reporting service.
+//! aad-emulator: a local Azure AD + Microsoft Graph reporting service with synthetic
+//! data and fault injection, for the demo, the tests, the benchmarks, and for anyone who
+//! wants to try a pipeline offline.
+//!
+//! Run it as the `aad-emulator` binary ([`main`]), or in-process with
+//! [`Emulator::start`].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`cli`] | the command line |
+//! | [`config`] | resolved settings |
+//! | `server` | listening, TLS, latency, gzip, truncation, test endpoints |
+//! | `routes` | which endpoint a request reaches |
+//! | `auth` | tenant, apps, credentials, token endpoints, bearer checks |
+//! | `reports` | the Graph and legacy report listings |
+//! | `odata` | query options, `$filter`, skip tokens, next links |
+//! | `store` | the records, newest first, and live-mode publication |
+//! | [`data`] | synthetic records per the real schemas |
+//! | `faults` | fault counters and the request budget |
+
+pub mod cli;
+pub mod config;
+pub mod data;
+
+mod auth;
+mod faults;
+mod odata;
+mod reply;
+mod reports;
+mod requests_log;
+mod rng;
+mod routes;
+mod server;
+mod store;
+mod time;
+mod tls;
+
+use clap::Parser as _;
+
+pub use config::Config;
+pub use server::{Emulator, NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
 
 /// Entry point of the `aad-emulator` binary.
 pub fn main() -> aad_common::Result<()> {
-    Err(aad_common::Error::internal("not implemented yet"))
+    let args = cli::Args::parse();
+    let config = Config::from_args(&args)?;
+    let mut stdout = std::io::stdout().lock();
+    match &args.dump {
+        Some(report) => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            server::dump(&config, report, &mut out)
+        }
+        None => server::run(config, &mut stdout),
+    }
 }

@@ -1,0 +1,149 @@
+//! JWTs the emulator issues (access tokens, federated tokens) and reads (assertions).
+//!
+//! Issued tokens are signed with HMAC-SHA256 under a key made at start: clients never
+//! verify access tokens (the resource does), so the signature only has to let the
+//! emulator tell its own tokens from forged or foreign ones.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde_json::{Value, json};
+
+/// A key for HMAC-signed tokens.
+pub(crate) struct SigningKey {
+    key: hmac::Key,
+    kid: &'static str,
+}
+
+/// A JWT split into its decoded parts.
+pub(crate) struct Parsed {
+    /// Decoded header.
+    pub header: Value,
+    /// Decoded claims.
+    pub claims: Value,
+    /// The signed input: `header.payload`.
+    pub signed: String,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Why a token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenProblem {
+    /// Not three base64url JSON parts.
+    Malformed,
+    /// The signature does not verify.
+    BadSignature,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+}
+
+impl SigningKey {
+    /// A fresh random key.
+    pub(crate) fn random(kid: &'static str) -> SigningKey {
+        let mut bytes = [0u8; 32];
+        // The system RNG failing is not a condition this program can handle differently.
+        let _ = SystemRandom::new().fill(&mut bytes);
+        SigningKey {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+            kid,
+        }
+    }
+
+    /// Signs `claims` into a compact JWT.
+    pub(crate) fn issue(&self, claims: &Value) -> String {
+        let header = json!({"typ": "JWT", "alg": "HS256", "kid": self.kid});
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let tag = hmac::sign(&self.key, signed.as_bytes());
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    }
+
+    /// True when this key signed the token.
+    pub(crate) fn signed(&self, parsed: &Parsed) -> bool {
+        parsed.header.get("kid").and_then(Value::as_str) == Some(self.kid)
+            && hmac::verify(&self.key, parsed.signed.as_bytes(), &parsed.signature).is_ok()
+    }
+
+    /// Checks signature and lifetime; returns the claims.
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Value, TokenProblem> {
+        let parsed = parse(token).ok_or(TokenProblem::Malformed)?;
+        if !self.signed(&parsed) {
+            return Err(TokenProblem::BadSignature);
+        }
+        check_lifetime(&parsed.claims, now, 0)?;
+        Ok(parsed.claims)
+    }
+}
+
+/// Checks `exp` and `nbf` with `skew` seconds of tolerance.
+pub(crate) fn check_lifetime(claims: &Value, now: i64, skew: i64) -> Result<(), TokenProblem> {
+    let exp = claims
+        .get("exp")
+        .and_then(number)
+        .ok_or(TokenProblem::Malformed)?;
+    if exp + skew <= now {
+        return Err(TokenProblem::Expired);
+    }
+    if let Some(nbf) = claims.get("nbf").and_then(number)
+        && nbf - skew > now
+    {
+        return Err(TokenProblem::NotYetValid);
+    }
+    Ok(())
+}
+
+fn number(v: &Value) -> Option<i64> {
+    aad_common::token::number_or_string(v)
+}
+
+/// Splits and decodes a compact JWT without verifying it.
+pub(crate) fn parse(token: &str) -> Option<Parsed> {
+    let mut parts = token.trim().split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+    if !header.is_object() || !claims.is_object() {
+        return None;
+    }
+    Some(Parsed {
+        header,
+        claims,
+        signed: format!("{h}.{p}"),
+        signature: URL_SAFE_NO_PAD.decode(s).ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_verify_and_reject() {
+        let key = SigningKey::random("k");
+        let token = key.issue(&json!({"exp": 100, "nbf": 10, "aud": "x"}));
+        assert_eq!(key.verify(&token, 50).unwrap()["aud"], "x");
+        assert_eq!(key.verify(&token, 100).unwrap_err(), TokenProblem::Expired);
+        assert_eq!(
+            key.verify(&token, 5).unwrap_err(),
+            TokenProblem::NotYetValid
+        );
+        let other = SigningKey::random("k");
+        assert_eq!(
+            other.verify(&token, 50).unwrap_err(),
+            TokenProblem::BadSignature
+        );
+        assert_eq!(key.verify("abc", 50).unwrap_err(), TokenProblem::Malformed);
+        let tampered = token.replacen('.', ".e", 1);
+        assert!(key.verify(&tampered, 50).is_err());
+    }
+}

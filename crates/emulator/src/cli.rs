@@ -1,0 +1,225 @@
+//! The `aad-emulator` command line, as typed. No I/O here; [`crate::config`] resolves it.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aad_common::time::{RateSetting, parse_duration};
+use clap::{Parser, ValueEnum};
+
+/// How `@odata.nextLink` values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NextLinkStyle {
+    /// `@odata.nextLink` with an absolute URL (Microsoft Graph, legacy reports).
+    Absolute,
+    /// `@odata.nextLink` with a relative, percent-encoded reference.
+    Relative,
+    /// `odata.nextLink` (no `@`) with a relative reference, as the legacy directory API.
+    Odata,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  # Start on a free port and point the tools at it:
+  aad-emulator --port 0 --print-env > emulator.env &
+  # ... wait for the 'listening on' line, then:
+  source <(grep '^export' emulator.env)
+  aad-token | aad-fetch directoryAudits --since 7d | aad-format --to text | head
+
+  # HTTPS with a generated CA, for clients that refuse plain-http authorities:
+  aad-emulator --port 8443 --tls --cert-out ca.pem
+
+  # A flaky, throttling, slow service:
+  aad-emulator --latency-ms 20 --throttle-every 3 --fail-every 5 --truncate-every 7
+
+  # A live tenant: 5 events/s, published up to 2 minutes late, 10% republished:
+  aad-emulator --live 5 --max-delay 2m --republish-fraction 0.1
+
+  # 200,000 synthetic records as NDJSON, without serving:
+  aad-emulator --dump directoryAudits --records 200000 --seed 1 > audits.ndjson";
+
+/// A local Azure AD + Microsoft Graph reporting service with synthetic data and faults.
+#[derive(Debug, Parser)]
+#[command(
+    name = "aad-emulator",
+    version,
+    about = "A local Azure AD + Microsoft Graph reporting service with synthetic data and fault injection",
+    after_long_help = EXAMPLES,
+)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Port to listen on; 0 picks a free one (printed in the 'listening on' line).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+
+    /// Serve https with a certificate from a CA generated at start.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// With --tls: write the CA certificate (PEM) that clients must trust to FILE.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
+
+    /// Records per report (each sign-in kind has this many).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub records: usize,
+
+    /// Days of history the records spread over, ending at --now.
+    #[arg(long, value_name = "D", default_value_t = 7)]
+    pub days: u32,
+
+    /// Seed for the synthetic data; the same seed and --now give the same records.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// The newest possible record time (RFC 3339); default: the time of start.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Also print 'export' lines that point the tools at this emulator.
+    #[arg(long)]
+    pub print_env: bool,
+
+    /// Where --print-env writes the client secret, certificate and token files
+    /// (default: a new temporary directory, removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub env_dir: Option<PathBuf>,
+
+    /// Tenant id (GUID) of the emulated tenant.
+    #[arg(
+        long,
+        value_name = "GUID",
+        default_value = "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"
+    )]
+    pub tenant: String,
+
+    /// Verified domain of the emulated tenant (accepted wherever the tenant id is).
+    #[arg(long, value_name = "DOMAIN", default_value = "contoso.onmicrosoft.com")]
+    pub tenant_domain: String,
+
+    /// Client id of the application that holds AuditLog.Read.All.
+    #[arg(
+        long,
+        value_name = "GUID",
+        default_value = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    )]
+    pub client_id: String,
+
+    /// Read the application's client secret from FILE instead of generating one.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Trust this certificate (PEM) for client assertions, besides the built-in demo
+    /// certificate. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Vec<PathBuf>,
+
+    /// Answer every service request no sooner than this many milliseconds after it arrived.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Enforce a request budget per client and tenant, answering 429 + Retry-After above it.
+    #[arg(long, value_name = "N/DURATION", default_value = "off")]
+    pub rate_limit: RateSetting,
+
+    /// Answer every Nth request to a report endpoint with 429.
+    #[arg(long, value_name = "N")]
+    pub throttle_every: Option<u64>,
+
+    /// The Retry-After seconds sent with --throttle-every answers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub retry_after: u64,
+
+    /// Send Retry-After as an HTTP date instead of seconds.
+    #[arg(long)]
+    pub retry_after_date: bool,
+
+    /// Answer every Nth request to a report endpoint with 503.
+    #[arg(long, value_name = "N")]
+    pub fail_every: Option<u64>,
+
+    /// Answer every Nth request to a report endpoint with 504.
+    #[arg(long, value_name = "N")]
+    pub timeout_every: Option<u64>,
+
+    /// Cut every Nth response from a report endpoint short: announce its length, send
+    /// part of it, close the connection.
+    #[arg(long, value_name = "N")]
+    pub truncate_every: Option<u64>,
+
+    /// Make some pages empty (a 'value' of [] with a nextLink), and end chains with an
+    /// empty last page.
+    #[arg(long)]
+    pub empty_pages: bool,
+
+    /// Answer 504 to report queries whose time window is wider than DURATION (or has no
+    /// bounds), like the real service timing out on broad queries.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_window: Option<Duration>,
+
+    /// How nextLinks are written.
+    #[arg(long, value_enum, value_name = "STYLE", default_value = "absolute")]
+    pub next_links: NextLinkStyle,
+
+    /// Lifetime of issued access tokens (seconds, or a duration such as 10m).
+    #[arg(long, value_name = "S", default_value = "3599", value_parser = parse_seconds)]
+    pub token_ttl: Duration,
+
+    /// The tenant has no Entra ID P1/P2 licence: sign-in reports answer 403.
+    #[arg(long)]
+    pub no_premium: bool,
+
+    /// Keep creating events at RATE per second per report (live mode).
+    #[arg(long, value_name = "RATE")]
+    pub live: Option<f64>,
+
+    /// Live mode: each event becomes visible after a random delay up to DURATION,
+    /// keeping its original timestamp.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub max_delay: Duration,
+
+    /// Live mode: this fraction of events is republished, enriched, under the same id.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub republish_fraction: f64,
+
+    /// Print the records of REPORT as NDJSON (newest first) and exit, without serving.
+    #[arg(long, value_name = "REPORT")]
+    pub dump: Option<String>,
+
+    /// Log every request to stderr (secrets redacted).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Seconds as a plain number, or a duration with a unit.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(s) => Ok(Duration::from_secs(s)),
+        Err(_) => parse_duration(text),
+    }
+}
+
+/// Extra man page sections (the man page is generated from [`Args`] plus these).
+pub const MAN_SECTIONS: &[(&str, &str)] = &[
+    (
+        "ENDPOINTS",
+        "Token: POST /{tenant}/oauth2/v2.0/token (scope=<resource>/.default) and POST /{tenant}/oauth2/token?api-version=1.0 (resource=...), client secret in the form or HTTP Basic, client assertions (certificate, PS256 or RS256, x5t#S256 or x5t) and federated assertions.\n\
+Discovery: GET /{tenant}/v2.0/.well-known/openid-configuration, GET /{tenant}/.well-known/openid-configuration, GET /common/discovery/instance.\n\
+Managed identity: GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=... with 'Metadata: true' (IMDS); GET /msi/token?api-version=2019-08-01&resource=... with X-IDENTITY-HEADER (App Service).\n\
+Microsoft Graph: GET /{v1.0,beta}/auditLogs/{directoryAudits,signIns,provisioning}, with $filter, $top (1 to 1000, default 1000), $select, $skiptoken.\n\
+Legacy Azure AD Graph: GET /{tenant}/reports/{auditEvents,signinEvents}?api-version=beta, GET /{tenant}/reports?api-version=beta, GET /{tenant}/reports/$metadata?api-version=beta.\n\
+Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (every visible event version as NDJSON), GET /_emulator/requests (the last 10,000 requests as NDJSON, secrets redacted), GET /_emulator/stats, GET /_emulator/federated-token?subject=S.",
+    ),
+    (
+        "FAULTS",
+        "Faults apply to report endpoints only, after authentication, the rate limit, permission checks and query validation, so only requests that would otherwise succeed are counted. Each endpoint (path without query) counts its own requests from 1; request n is throttled when n is a multiple of --throttle-every, else fails with 503 when a multiple of --fail-every, else 504 when a multiple of --timeout-every, else is truncated when a multiple of --truncate-every. --latency-ms delays the first byte of every non-test response to at least that many milliseconds after the request arrived; the emulator's own work happens inside that time.",
+    ),
+    (
+        "ENVIRONMENT",
+        "With --print-env, the emulator prints these lines before 'listening on': AZURE_AUTHORITY_HOST, AAD_GRAPH_URL, AAD_LEGACY_GRAPH_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AAD_CLIENT_SECRET_FILE (a file holding the secret, mode 0600), SSL_CERT_FILE (with --tls), and for other credential kinds AAD_EMULATOR_CERTIFICATE_PATH (PEM certificate and key), AAD_EMULATOR_FEDERATED_TOKEN_FILE, AAD_EMULATOR_IMDS_ENDPOINT, AAD_EMULATOR_IDENTITY_ENDPOINT, AAD_EMULATOR_IDENTITY_HEADER, AAD_EMULATOR_USER_ASSIGNED_CLIENT_ID and AAD_EMULATOR_NOPERM_CLIENT_ID (an application without AuditLog.Read.All).",
+    ),
+    ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-format(1)"),
+];

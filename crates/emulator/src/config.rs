@@ -1,0 +1,158 @@
+//! Resolved settings: the command line turned into what the server needs.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use aad_common::time::RateSetting;
+use aad_common::{Error, Result};
+
+use crate::cli::{Args, NextLinkStyle};
+use crate::data::GenContext;
+use crate::faults::FaultSettings;
+use crate::store::{LiveSettings, StoreSettings};
+use crate::time::{TICKS_PER_SECOND, now_ticks, to_ticks};
+
+/// Everything the emulator runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub bind: IpAddr,
+    /// Listen port (0 = any free one).
+    pub port: u16,
+    /// Serve https.
+    pub tls: bool,
+    /// Where to write the CA certificate.
+    pub cert_out: Option<PathBuf>,
+    /// Print `export` lines.
+    pub print_env: bool,
+    /// Where the env files go.
+    pub env_dir: Option<PathBuf>,
+    /// Data.
+    pub store: StoreSettings,
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Tenant domain.
+    pub tenant_domain: String,
+    /// The main application's client id.
+    pub client_id: String,
+    /// A fixed client secret, if given.
+    pub client_secret: Option<String>,
+    /// Extra trusted certificates (PEM texts).
+    pub client_certs: Vec<String>,
+    /// Fault knobs.
+    pub faults: FaultSettings,
+    /// nextLink style.
+    pub next_links: NextLinkStyle,
+    /// Access token lifetime, seconds.
+    pub token_ttl: i64,
+    /// No premium licence: sign-ins answer 403.
+    pub no_premium: bool,
+    /// Log requests to stderr.
+    pub verbose: bool,
+}
+
+impl Config {
+    /// Resolves parsed arguments (reads the secret and certificate files they name).
+    pub fn from_args(args: &Args) -> Result<Config> {
+        let anchor = match &args.now {
+            Some(text) => to_ticks(aad_common::time::parse_instant(text).ok_or_else(|| {
+                Error::usage(format!("--now: '{text}' is not an RFC 3339 time or a date"))
+            })?),
+            None => now_ticks(),
+        };
+        let live = match args.live {
+            Some(rate) if !(rate > 0.0 && rate.is_finite()) => {
+                return Err(Error::usage(
+                    "--live: the rate must be a number above 0 (events per second)",
+                ));
+            }
+            Some(rate) => Some(LiveSettings {
+                rate,
+                max_delay: i64::try_from(args.max_delay.as_nanos() / 100).unwrap_or(i64::MAX),
+                republish_fraction: args.republish_fraction,
+                start: now_ticks(),
+            }),
+            None => None,
+        };
+        if !(0.0..=1.0).contains(&args.republish_fraction) {
+            return Err(Error::usage(
+                "--republish-fraction: use a number from 0 to 1",
+            ));
+        }
+        for (name, value) in [
+            ("--throttle-every", args.throttle_every),
+            ("--fail-every", args.fail_every),
+            ("--timeout-every", args.timeout_every),
+            ("--truncate-every", args.truncate_every),
+        ] {
+            if value == Some(0) {
+                return Err(Error::usage(format!("{name}: use a number above 0")));
+            }
+        }
+        let client_secret = match &args.client_secret_file {
+            Some(path) => Some(aad_common::io::read_secret(
+                &path.to_string_lossy(),
+                "client secret",
+            )?),
+            None => None,
+        };
+        let mut client_certs = Vec::new();
+        for path in &args.client_cert {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| Error::file("read certificate", path, e))?;
+            if crate::auth::trusted_certs(&pem).is_empty() {
+                return Err(Error::new(
+                    aad_common::Status::File,
+                    format!("no certificate found in '{}'", path.display()),
+                ));
+            }
+            client_certs.push(pem);
+        }
+        Ok(Config {
+            bind: args.bind,
+            port: args.port,
+            tls: args.tls,
+            cert_out: args.cert_out.clone(),
+            print_env: args.print_env,
+            env_dir: args.env_dir.clone(),
+            store: StoreSettings {
+                context: GenContext {
+                    seed: args.seed,
+                    tenant_id: args.tenant.clone(),
+                    domain: args.tenant_domain.clone(),
+                },
+                records: args.records,
+                days: args.days,
+                anchor,
+                live,
+            },
+            tenant_id: args.tenant.clone(),
+            tenant_domain: args.tenant_domain.clone(),
+            client_id: args.client_id.clone(),
+            client_secret,
+            client_certs,
+            faults: FaultSettings {
+                latency: std::time::Duration::from_millis(args.latency_ms),
+                rate_limit: match args.rate_limit {
+                    RateSetting::Off => None,
+                    RateSetting::Limit(rate) => Some(rate),
+                },
+                throttle_every: args.throttle_every,
+                retry_after: args.retry_after,
+                retry_after_date: args.retry_after_date,
+                fail_every: args.fail_every,
+                timeout_every: args.timeout_every,
+                truncate_every: args.truncate_every,
+                empty_pages: args.empty_pages,
+                max_window: args.max_window.map(|d| {
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / TICKS_PER_SECOND)
+                        * TICKS_PER_SECOND
+                }),
+            },
+            next_links: args.next_links,
+            token_ttl: i64::try_from(args.token_ttl.as_secs()).unwrap_or(i64::MAX / 2),
+            no_premium: args.no_premium,
+            verbose: args.verbose,
+        })
+    }
+}

@@ -1,0 +1,746 @@
+//! The `$filter` subset the reporting APIs accept, parsed and checked like the service.
+//!
+//! Accepted: comparisons on the dataset's time field (`eq ge gt le lt`, DateTimeOffset
+//! literals unquoted, date-only allowed), `eq`/`ne` and `startswith(field,'x')` on a few
+//! plain fields, `signInEventTypes/any(t: t eq '...')` (beta sign-ins), parentheses and
+//! `and`. Everything else is refused with the codes the service uses:
+//! `BadRequest` for syntax errors, unknown properties and type mismatches,
+//! `Request_UnsupportedQuery` for valid OData the report does not support (`or`, `not`,
+//! ranges on plain fields, functions, ...).
+
+use std::fmt;
+
+use crate::data::{AttrValue, Dataset, Record};
+use crate::time::{Ticks, to_ticks};
+
+/// Why a filter was refused: an error code and a message, as the service words them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FilterError {
+    /// `BadRequest` or `Request_UnsupportedQuery`.
+    pub code: &'static str,
+    /// The message.
+    pub message: String,
+}
+
+impl FilterError {
+    fn syntax(text: &str, at: usize, what: &str) -> FilterError {
+        FilterError {
+            code: "BadRequest",
+            message: format!(
+                "Invalid filter clause: Syntax error at position {at} in '{text}': {what}."
+            ),
+        }
+    }
+
+    fn unsupported(message: impl Into<String>) -> FilterError {
+        FilterError {
+            code: "Request_UnsupportedQuery",
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+impl Op {
+    fn parse(word: &str) -> Option<Op> {
+        Some(match word {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "gt" => Op::Gt,
+            "ge" => Op::Ge,
+            "lt" => Op::Lt,
+            "le" => Op::Le,
+            _ => return None,
+        })
+    }
+
+    fn kind_name(self) -> &'static str {
+        match self {
+            Op::Eq => "Equal",
+            Op::Ne => "NotEqual",
+            Op::Gt => "GreaterThan",
+            Op::Ge => "GreaterThanOrEqual",
+            Op::Lt => "LessThan",
+            Op::Le => "LessThanOrEqual",
+        }
+    }
+}
+
+/// A literal operand.
+#[derive(Debug, Clone, PartialEq)]
+enum Literal {
+    Time(Ticks),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    Null,
+}
+
+impl Literal {
+    fn edm_type(&self) -> &'static str {
+        match self {
+            Literal::Time(_) => "Edm.DateTimeOffset",
+            Literal::Str(_) => "Edm.String",
+            Literal::Int(_) => "Edm.Int32",
+            Literal::Bool(_) => "Edm.Boolean",
+            Literal::Null => "<null>",
+        }
+    }
+}
+
+/// A condition on one plain field, checked against [`Record::attrs`].
+#[derive(Debug, Clone, PartialEq)]
+enum Predicate {
+    Equals {
+        field: String,
+        value: AttrValue,
+        negate: bool,
+    },
+    StartsWith {
+        field: String,
+        prefix: String,
+    },
+}
+
+/// A checked filter: time bounds (inclusive ticks) plus plain-field predicates, and the
+/// sign-in kind a `signInEventTypes/any(...)` clause selected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Filter {
+    /// Lowest time included.
+    pub lower: Option<Ticks>,
+    /// Highest time included.
+    pub upper: Option<Ticks>,
+    /// `signInEventTypes/any(t: t eq 'X')` value, if any.
+    pub event_type: Option<String>,
+    predicates: Vec<Predicate>,
+}
+
+impl Filter {
+    /// True when the record passes the plain-field predicates (time bounds are applied
+    /// by the store's range scan).
+    pub(crate) fn matches(&self, dataset: Dataset, record: &Record) -> bool {
+        self.predicates.iter().all(|p| match p {
+            Predicate::Equals { field, value, negate } => {
+                let equal = record.attr(dataset, field).is_some_and(|v| attr_eq(v, value));
+                equal != *negate
+            }
+            Predicate::StartsWith { field, prefix } => {
+                matches!(record.attr(dataset, field), Some(AttrValue::Str(s)) if s.to_lowercase().starts_with(&prefix.to_lowercase()))
+            }
+        })
+    }
+
+    /// True when the bounds exclude everything.
+    pub(crate) fn is_empty_window(&self) -> bool {
+        matches!((self.lower, self.upper), (Some(l), Some(u)) if l > u)
+    }
+}
+
+/// String comparison is case-insensitive, as the directory's is.
+fn attr_eq(have: &AttrValue, want: &AttrValue) -> bool {
+    match (have, want) {
+        (AttrValue::Str(a), AttrValue::Str(b)) => a.eq_ignore_ascii_case(b),
+        (a, b) => a == b,
+    }
+}
+
+/// What the parser needs to know about the report being filtered.
+pub(crate) struct Schema<'a> {
+    /// The dataset (time field, eq fields, entity type).
+    pub dataset: Dataset,
+    /// Top-level property names of the entity, to tell unknown from unsupported.
+    pub properties: &'a [String],
+    /// Whether `signInEventTypes/any(...)` is available (beta sign-ins).
+    pub event_types: bool,
+}
+
+/// Parses and checks a `$filter` value.
+pub(crate) fn parse(text: &str, schema: &Schema<'_>) -> Result<Filter, FilterError> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser {
+        text,
+        tokens,
+        at: 0,
+        schema,
+        filter: Filter::default(),
+    };
+    parser.expression()?;
+    if let Some(tok) = parser.tokens.get(parser.at) {
+        return Err(FilterError::syntax(
+            text,
+            tok.pos,
+            &format!("unexpected '{}'", tok.text),
+        ));
+    }
+    Ok(parser.filter)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Word,
+    Str(String),
+    Number,
+    Open,
+    Close,
+    Comma,
+    Colon,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    text: String,
+    pos: usize,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
+    let mut tokens = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '(' | ')' | ',' | ':' => {
+                let kind = match c {
+                    '(' => Kind::Open,
+                    ')' => Kind::Close,
+                    ',' => Kind::Comma,
+                    _ => Kind::Colon,
+                };
+                tokens.push(Token {
+                    kind,
+                    text: c.to_string(),
+                    pos,
+                });
+                i += 1;
+            }
+            '\'' => {
+                let mut value = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => {
+                            return Err(FilterError::syntax(
+                                text,
+                                pos,
+                                "unterminated string literal",
+                            ));
+                        }
+                        Some((_, '\'')) if chars.get(i + 1).map(|c| c.1) == Some('\'') => {
+                            value.push('\'');
+                            i += 2;
+                        }
+                        Some((_, '\'')) => {
+                            i += 1;
+                            break;
+                        }
+                        Some((_, ch)) => {
+                            value.push(*ch);
+                            i += 1;
+                        }
+                    }
+                }
+                let end = chars.get(i).map_or(text.len(), |c| c.0);
+                tokens.push(Token {
+                    kind: Kind::Str(value),
+                    text: text[pos..end].to_string(),
+                    pos,
+                });
+            }
+            c if c.is_ascii_digit() || c == '-' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].1.is_ascii_alphanumeric()
+                        || matches!(chars[i].1, '-' | ':' | '.' | '+'))
+                {
+                    i += 1;
+                }
+                let end = chars.get(i).map_or(text.len(), |c| c.0);
+                tokens.push(Token {
+                    kind: Kind::Number,
+                    text: text[chars[start].0..end].to_string(),
+                    pos,
+                });
+            }
+            c if c.is_alphabetic() || c == '_' || c == '$' || c == '@' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].1.is_alphanumeric()
+                        || matches!(chars[i].1, '_' | '/' | '.' | '$' | '@'))
+                {
+                    i += 1;
+                }
+                let end = chars.get(i).map_or(text.len(), |c| c.0);
+                tokens.push(Token {
+                    kind: Kind::Word,
+                    text: text[chars[start].0..end].to_string(),
+                    pos,
+                });
+            }
+            _ => {
+                return Err(FilterError::syntax(
+                    text,
+                    pos,
+                    &format!("unexpected character '{c}'"),
+                ));
+            }
+        }
+    }
+    if tokens.is_empty() {
+        return Err(FilterError::syntax(text, 0, "the expression is empty"));
+    }
+    Ok(tokens)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: Vec<Token>,
+    at: usize,
+    schema: &'a Schema<'a>,
+    filter: Filter,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn next(&mut self) -> Result<Token, FilterError> {
+        let tok = self.tokens.get(self.at).cloned().ok_or_else(|| {
+            FilterError::syntax(self.text, self.text.len(), "the expression ended early")
+        })?;
+        self.at += 1;
+        Ok(tok)
+    }
+
+    fn expect(&mut self, kind: Kind, what: &str) -> Result<Token, FilterError> {
+        let tok = self.next()?;
+        if std::mem::discriminant(&tok.kind) != std::mem::discriminant(&kind) {
+            return Err(FilterError::syntax(
+                self.text,
+                tok.pos,
+                &format!("expected {what}, found '{}'", tok.text),
+            ));
+        }
+        Ok(tok)
+    }
+
+    fn is_word(&self, word: &str) -> bool {
+        self.peek()
+            .is_some_and(|t| t.kind == Kind::Word && t.text.eq_ignore_ascii_case(word))
+    }
+
+    /// expression := term ('and' term)*
+    fn expression(&mut self) -> Result<(), FilterError> {
+        self.term()?;
+        loop {
+            if self.is_word("and") {
+                self.at += 1;
+                self.term()?;
+            } else if self.is_word("or") {
+                return Err(FilterError::unsupported(format!(
+                    "Unsupported operator 'or' in filter clause for resource '{}'.",
+                    short_type(self.schema.dataset)
+                )));
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    /// term := '(' expression ')' | function | lambda | comparison
+    fn term(&mut self) -> Result<(), FilterError> {
+        let tok = self.next()?;
+        match &tok.kind {
+            Kind::Open => {
+                self.expression()?;
+                self.expect(Kind::Close, "')'")?;
+                Ok(())
+            }
+            Kind::Word if tok.text.eq_ignore_ascii_case("not") => Err(FilterError::unsupported(
+                "Unsupported operator 'not' in filter clause.".to_string(),
+            )),
+            Kind::Word if self.peek().is_some_and(|t| t.kind == Kind::Open) => self.function(tok),
+            Kind::Word => self.comparison(tok),
+            _ => Err(FilterError::syntax(
+                self.text,
+                tok.pos,
+                &format!("expected a property, found '{}'", tok.text),
+            )),
+        }
+    }
+
+    fn function(&mut self, name: Token) -> Result<(), FilterError> {
+        if let Some(field) = name.text.strip_suffix("/any") {
+            return self.lambda(field, &name);
+        }
+        if !name.text.eq_ignore_ascii_case("startswith") {
+            return Err(FilterError::unsupported(format!(
+                "Unsupported function '{}' in filter clause.",
+                name.text
+            )));
+        }
+        self.expect(Kind::Open, "'('")?;
+        let field = self.expect(Kind::Word, "a property")?;
+        self.expect(Kind::Comma, "','")?;
+        let prefix = self.next()?;
+        let Kind::Str(prefix) = prefix.kind else {
+            return Err(FilterError::syntax(
+                self.text,
+                prefix.pos,
+                "startswith needs a string literal",
+            ));
+        };
+        self.expect(Kind::Close, "')'")?;
+        self.check_property(&field.text)?;
+        if !self
+            .schema
+            .dataset
+            .eq_fields()
+            .contains(&field.text.as_str())
+        {
+            return Err(self.unsupported_property(&field.text));
+        }
+        self.filter.predicates.push(Predicate::StartsWith {
+            field: field.text,
+            prefix,
+        });
+        Ok(())
+    }
+
+    /// `signInEventTypes/any(t: t eq 'value')`
+    fn lambda(&mut self, field: &str, name: &Token) -> Result<(), FilterError> {
+        if field != "signInEventTypes" {
+            self.check_property(field)?;
+            return Err(self.unsupported_property(field));
+        }
+        if !self.schema.event_types {
+            return Err(self.unknown_property(field));
+        }
+        self.expect(Kind::Open, "'('")?;
+        let var = self.expect(Kind::Word, "a range variable")?;
+        self.expect(Kind::Colon, "':'")?;
+        let var_again = self.expect(Kind::Word, "the range variable")?;
+        if var_again.text != var.text {
+            return Err(FilterError::syntax(
+                self.text,
+                var_again.pos,
+                &format!("unknown identifier '{}'", var_again.text),
+            ));
+        }
+        let op = self.next()?;
+        if op.text != "eq" {
+            return Err(FilterError::unsupported(format!(
+                "Unsupported operator '{}' in signInEventTypes/any(); use eq.",
+                op.text
+            )));
+        }
+        let value = self.next()?;
+        let Kind::Str(value) = value.kind else {
+            return Err(FilterError::syntax(
+                self.text,
+                value.pos,
+                "expected a string literal",
+            ));
+        };
+        self.expect(Kind::Close, "')'")?;
+        if let Some(previous) = &self.filter.event_type
+            && previous != &value
+        {
+            // Two different kinds joined by 'and' select nothing; the service allows it.
+            self.filter.lower = Some(i64::MAX);
+        }
+        let _ = name;
+        self.filter.event_type = Some(value);
+        Ok(())
+    }
+
+    fn comparison(&mut self, field: Token) -> Result<(), FilterError> {
+        let op_tok = self.next()?;
+        let op = Op::parse(&op_tok.text.to_ascii_lowercase()).ok_or_else(|| {
+            FilterError::syntax(
+                self.text,
+                op_tok.pos,
+                &format!(
+                    "expected an operator (eq, ne, gt, ge, lt, le), found '{}'",
+                    op_tok.text
+                ),
+            )
+        })?;
+        let lit_tok = self.next()?;
+        let literal = self.literal(&lit_tok)?;
+        let name = field.text.as_str();
+        let dataset = self.schema.dataset;
+        if name == dataset.time_field() {
+            let Literal::Time(t) = literal else {
+                return Err(incompatible("Edm.DateTimeOffset", &literal, op));
+            };
+            let f = &mut self.filter;
+            let raise = |b: &mut Option<Ticks>, v: Ticks| *b = Some(b.map_or(v, |x| x.max(v)));
+            let lower_upper =
+                |b: &mut Option<Ticks>, v: Ticks| *b = Some(b.map_or(v, |x| x.min(v)));
+            match op {
+                Op::Ge => raise(&mut f.lower, t),
+                Op::Gt => raise(&mut f.lower, t.saturating_add(1)),
+                Op::Le => lower_upper(&mut f.upper, t),
+                Op::Lt => lower_upper(&mut f.upper, t.saturating_sub(1)),
+                Op::Eq => {
+                    raise(&mut f.lower, t);
+                    lower_upper(&mut f.upper, t);
+                }
+                Op::Ne => {
+                    return Err(FilterError::unsupported(format!(
+                        "Unsupported operator 'ne' for property '{name}'."
+                    )));
+                }
+            }
+            return Ok(());
+        }
+        self.check_property(name)?;
+        if !dataset.eq_fields().contains(&name) {
+            return Err(self.unsupported_property(name));
+        }
+        let negate = match op {
+            Op::Eq => false,
+            Op::Ne => true,
+            _ => {
+                return Err(FilterError::unsupported(format!(
+                    "Unsupported operator '{}' for property '{name}' of resource '{}'.",
+                    op_tok.text,
+                    short_type(dataset)
+                )));
+            }
+        };
+        let value = match literal {
+            Literal::Str(s) => AttrValue::Str(s),
+            Literal::Int(i) => AttrValue::Int(i),
+            Literal::Bool(b) => AttrValue::Bool(b),
+            Literal::Null => AttrValue::Null,
+            Literal::Time(_) => return Err(incompatible("Edm.String", &literal, op)),
+        };
+        self.filter.predicates.push(Predicate::Equals {
+            field: name.to_string(),
+            value,
+            negate,
+        });
+        Ok(())
+    }
+
+    fn literal(&self, tok: &Token) -> Result<Literal, FilterError> {
+        match &tok.kind {
+            Kind::Str(s) => Ok(Literal::Str(s.clone())),
+            Kind::Number => {
+                if let Ok(i) = tok.text.parse::<i64>() {
+                    return Ok(Literal::Int(i));
+                }
+                aad_common::time::parse_instant(&tok.text)
+                    .map(|t| Literal::Time(to_ticks(t)))
+                    .ok_or_else(|| {
+                        FilterError::syntax(
+                            self.text,
+                            tok.pos,
+                            &format!("'{}' is not a valid DateTimeOffset or number", tok.text),
+                        )
+                    })
+            }
+            Kind::Word => match tok.text.as_str() {
+                "true" => Ok(Literal::Bool(true)),
+                "false" => Ok(Literal::Bool(false)),
+                "null" => Ok(Literal::Null),
+                _ => Err(FilterError::syntax(
+                    self.text,
+                    tok.pos,
+                    &format!("expected a literal, found '{}'", tok.text),
+                )),
+            },
+            _ => Err(FilterError::syntax(
+                self.text,
+                tok.pos,
+                &format!("expected a literal, found '{}'", tok.text),
+            )),
+        }
+    }
+
+    /// A property the entity does not have at all is a BadRequest.
+    fn check_property(&self, path: &str) -> Result<(), FilterError> {
+        let top = path.split('/').next().unwrap_or(path);
+        if self.schema.properties.iter().any(|p| p == top) {
+            Ok(())
+        } else {
+            Err(self.unknown_property(top))
+        }
+    }
+
+    fn unknown_property(&self, name: &str) -> FilterError {
+        FilterError {
+            code: "BadRequest",
+            message: format!(
+                "Could not find a property named '{name}' on type '{}'.",
+                self.schema.dataset.entity_type()
+            ),
+        }
+    }
+
+    fn unsupported_property(&self, name: &str) -> FilterError {
+        FilterError::unsupported(format!(
+            "Unsupported or invalid query filter clause specified for property '{name}' of resource '{}'.",
+            short_type(self.schema.dataset)
+        ))
+    }
+}
+
+fn incompatible(expected: &str, literal: &Literal, op: Op) -> FilterError {
+    FilterError {
+        code: "BadRequest",
+        message: format!(
+            "A binary operator with incompatible types was detected. Found operand types '{expected}' and '{}' for operator kind '{}'.",
+            literal.edm_type(),
+            op.kind_name()
+        ),
+    }
+}
+
+/// `directoryAudit` from `microsoft.graph.directoryAudit`.
+fn short_type(dataset: Dataset) -> &'static str {
+    let full = dataset.entity_type();
+    full.rsplit('.').next().unwrap_or(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::SignInType;
+
+    fn props(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn audit(text: &str) -> Result<Filter, FilterError> {
+        let properties = props(&[
+            "id",
+            "category",
+            "activityDateTime",
+            "resultReason",
+            "initiatedBy",
+            "result",
+        ]);
+        parse(
+            text,
+            &Schema {
+                dataset: Dataset::DirectoryAudits,
+                properties: &properties,
+                event_types: false,
+            },
+        )
+    }
+
+    #[test]
+    fn half_open_window_becomes_inclusive_ticks() {
+        let f = audit("activityDateTime ge 2024-01-01T00:00:00Z and activityDateTime lt 2024-01-02T00:00:00.0000000Z").unwrap();
+        let lo = to_ticks(aad_common::time::parse_instant("2024-01-01").unwrap());
+        let hi = to_ticks(aad_common::time::parse_instant("2024-01-02").unwrap());
+        assert_eq!(f.lower, Some(lo));
+        assert_eq!(f.upper, Some(hi - 1));
+        let f =
+            audit("(activityDateTime gt 2024-01-01 and activityDateTime le 2024-01-02)").unwrap();
+        assert_eq!(f.lower, Some(lo + 1));
+        assert_eq!(f.upper, Some(hi));
+    }
+
+    #[test]
+    fn refusals_use_the_service_codes() {
+        assert_eq!(audit("activityDateTime ge").unwrap_err().code, "BadRequest");
+        assert_eq!(
+            audit("activityDateTime gee 2024-01-01").unwrap_err().code,
+            "BadRequest"
+        );
+        assert_eq!(audit("nosuch eq 'x'").unwrap_err().code, "BadRequest");
+        assert!(
+            audit("nosuch eq 'x'")
+                .unwrap_err()
+                .message
+                .contains("Could not find a property named 'nosuch'")
+        );
+        assert_eq!(
+            audit("resultReason eq 'x'").unwrap_err().code,
+            "Request_UnsupportedQuery"
+        );
+        assert_eq!(
+            audit("category eq 'a' or category eq 'b'")
+                .unwrap_err()
+                .code,
+            "Request_UnsupportedQuery"
+        );
+        assert_eq!(
+            audit("category gt 'a'").unwrap_err().code,
+            "Request_UnsupportedQuery"
+        );
+        assert_eq!(
+            audit("activityDateTime ge '2024-01-01'").unwrap_err().code,
+            "BadRequest"
+        );
+        assert_eq!(
+            audit("category eq 'unterminated").unwrap_err().code,
+            "BadRequest"
+        );
+        assert_eq!(audit("").unwrap_err().code, "BadRequest");
+    }
+
+    #[test]
+    fn plain_field_predicates() {
+        let f = audit("category eq 'UserManagement' and startswith(initiatedBy/user/userPrincipalName,'adele')").unwrap();
+        assert_eq!(f.predicates.len(), 2);
+        let f = audit("category eq 'it''s'").unwrap();
+        assert_eq!(
+            f.predicates[0],
+            Predicate::Equals {
+                field: "category".into(),
+                value: AttrValue::Str("it's".into()),
+                negate: false
+            }
+        );
+    }
+
+    #[test]
+    fn sign_in_event_types_only_on_beta() {
+        let properties = props(&["id", "createdDateTime", "signInEventTypes"]);
+        let beta = Schema {
+            dataset: Dataset::SignIns(SignInType::InteractiveUser),
+            properties: &properties,
+            event_types: true,
+        };
+        let f = parse(
+            "signInEventTypes/any(t: t eq 'nonInteractiveUser') and createdDateTime ge 2024-01-01",
+            &beta,
+        )
+        .unwrap();
+        assert_eq!(f.event_type.as_deref(), Some("nonInteractiveUser"));
+        let v1 = Schema {
+            event_types: false,
+            ..beta
+        };
+        assert_eq!(
+            parse("signInEventTypes/any(t: t eq 'x')", &v1)
+                .unwrap_err()
+                .code,
+            "BadRequest"
+        );
+    }
+}

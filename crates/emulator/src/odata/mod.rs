@@ -1,0 +1,205 @@
+//! OData query handling: query options, `$filter`, skip tokens and next links.
+
+pub(crate) mod filter;
+
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::store::Key;
+use crate::time::Ticks;
+
+/// The query options of a report request, decoded.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct QueryOptions {
+    /// `$filter`.
+    pub filter: Option<String>,
+    /// `$top`, as sent.
+    pub top: Option<String>,
+    /// `$select`.
+    pub select: Option<String>,
+    /// `$skiptoken`.
+    pub skiptoken: Option<String>,
+    /// `$orderby`.
+    pub orderby: Option<String>,
+    /// `api-version` (legacy API).
+    pub api_version: Option<String>,
+    /// Every named parameter except `$skiptoken`, decoded, in order (to rebuild links).
+    pub kept: Vec<(String, String)>,
+}
+
+impl QueryOptions {
+    /// Decodes a raw query string. A parameter with an empty name (`&=...`, which the
+    /// original bash sample produces when the shell expands `$filter`) is ignored.
+    /// The `$` prefix of system query options is optional, as on Microsoft Graph.
+    pub(crate) fn parse(raw: &str) -> QueryOptions {
+        let mut q = QueryOptions::default();
+        for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+            if name.is_empty() {
+                continue;
+            }
+            let bare = name.strip_prefix('$').unwrap_or(&name).to_ascii_lowercase();
+            let value = value.into_owned();
+            match bare.as_str() {
+                "filter" => q.filter = Some(value.clone()),
+                "top" => q.top = Some(value.clone()),
+                "select" => q.select = Some(value.clone()),
+                "orderby" => q.orderby = Some(value.clone()),
+                "skiptoken" => {
+                    q.skiptoken = Some(value);
+                    continue;
+                }
+                "api-version" => q.api_version = Some(value.clone()),
+                _ => {}
+            }
+            q.kept.push((name.into_owned(), value));
+        }
+        q
+    }
+}
+
+/// Where a chain of pages stands: after which record, on which page, and whether the
+/// next page is the empty last page that `--empty-pages` adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    /// Key of the last record already returned.
+    pub after: Option<Key>,
+    /// Number of the next page in the chain (0 = first).
+    pub page: u32,
+    /// The next page is an empty last page.
+    pub final_empty: bool,
+}
+
+impl Cursor {
+    /// The opaque token.
+    pub(crate) fn encode(&self) -> String {
+        let (ticks, id) = match &self.after {
+            Some((Reverse(t), id)) => (*t, id.as_ref()),
+            None => (i64::MIN, ""),
+        };
+        let json = serde_json::json!([ticks, id, self.page, self.final_empty]).to_string();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Reads a token made by [`Cursor::encode`]; `None` when it is not one.
+    pub(crate) fn decode(token: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        let (ticks, id, page, final_empty): (Ticks, String, u32, bool) =
+            serde_json::from_slice(&bytes).ok()?;
+        let after = (ticks != i64::MIN).then(|| (Reverse(ticks), Arc::<str>::from(id)));
+        Some(Cursor {
+            after,
+            page,
+            final_empty,
+        })
+    }
+}
+
+/// Characters percent-encoded in query values of next links; OData's own punctuation
+/// (`$ ' ( ) , : /`) stays readable, as in the service's links.
+const QUERY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'=')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Stricter set for relative links: `$` encoded too, to exercise clients' decoding.
+const QUERY_VALUE_STRICT: &AsciiSet = &QUERY_VALUE
+    .add(b'$')
+    .add(b'\'')
+    .add(b',')
+    .add(b':')
+    .add(b'(')
+    .add(b')');
+
+/// The query part of a next link: the original options and the new skip token.
+pub(crate) fn next_query(kept: &[(String, String)], token: &str, strict: bool) -> String {
+    let set = if strict {
+        QUERY_VALUE_STRICT
+    } else {
+        QUERY_VALUE
+    };
+    let mut parts: Vec<String> = kept
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, set),
+                utf8_percent_encode(v, set)
+            )
+        })
+        .collect();
+    let name = if strict { "%24skiptoken" } else { "$skiptoken" };
+    parts.push(format!("{name}={token}"));
+    parts.join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_options_decode_and_tolerate_an_empty_name() {
+        let q = QueryOptions::parse(
+            "api-version=beta&=eventTime%20gt%202024-01-01&%24top=5&filter=a%20eq%20'b'&$skiptoken=x",
+        );
+        assert_eq!(q.api_version.as_deref(), Some("beta"));
+        assert_eq!(q.top.as_deref(), Some("5"));
+        assert_eq!(q.filter.as_deref(), Some("a eq 'b'"));
+        assert_eq!(q.skiptoken.as_deref(), Some("x"));
+        assert_eq!(q.kept.len(), 3);
+    }
+
+    #[test]
+    fn cursor_round_trip_and_garbage() {
+        let c = Cursor {
+            after: Some((Reverse(123), Arc::from("Directory_x"))),
+            page: 4,
+            final_empty: false,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        let first = Cursor {
+            after: None,
+            page: 1,
+            final_empty: true,
+        };
+        assert_eq!(Cursor::decode(&first.encode()), Some(first));
+        assert_eq!(Cursor::decode("not-a-token"), None);
+    }
+
+    #[test]
+    fn next_query_keeps_the_original_options() {
+        let kept = vec![
+            (
+                "$filter".to_string(),
+                "createdDateTime ge 2024-01-01T00:00:00Z".to_string(),
+            ),
+            ("$top".to_string(), "10".to_string()),
+        ];
+        assert_eq!(
+            next_query(&kept, "abc", false),
+            "$filter=createdDateTime%20ge%202024-01-01T00:00:00Z&$top=10&$skiptoken=abc"
+        );
+        assert!(
+            next_query(&kept, "abc", true)
+                .starts_with("%24filter=createdDateTime%20ge%202024-01-01T00%3A00%3A00Z")
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! Request dispatch: which emulated endpoint a method and path reach, and the entry
+//! the request log keeps for it (with secrets redacted).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hyper::HeaderMap;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::auth::bearer::{self, Caller};
+use crate::auth::managed::{self, Flavor};
+use crate::auth::token_endpoint::{self, TokenRequest};
+use crate::auth::{Api, discovery, jwt};
+use crate::data::{Dataset, SignInType};
+use crate::odata::QueryOptions;
+use crate::reply::{Reply, RequestIds};
+use crate::reports::{self, Listing};
+use crate::server::State;
+
+/// A request as the router sees it.
+pub(crate) struct Incoming<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    /// `scheme://host[:port]` as the client addressed the emulator.
+    pub base: &'a str,
+    /// `host[:port]`.
+    pub host: &'a str,
+}
+
+impl Incoming<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn query_pairs(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+}
+
+/// What the router produced: the endpoint (for counters), the reply, the log entry.
+pub(crate) struct Routed {
+    pub endpoint: String,
+    pub reply: Reply,
+    pub log: Value,
+}
+
+/// Dispatches a service request (not `/_emulator/`).
+pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    let mut log = json!({
+        "method": req.method,
+        "path": req.path,
+        "query": aad_common::sanitize::redact_url(&format!("?{}", req.query)).trim_start_matches('?'),
+        "authorization": req.header("authorization").and_then(|h| h.split_whitespace().next()).map(str::to_ascii_lowercase),
+        "client_request_id": ids.client_request_id,
+    });
+    let endpoint = req.path.to_string();
+    let reply = match (req.method, segments.as_slice()) {
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => {
+            token(state, req, tenant, true, ids, now, &mut log)
+        }
+        ("POST", [tenant, "oauth2", "token"]) => {
+            token(state, req, tenant, false, ids, now, &mut log)
+        }
+        (_, [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"]) => Reply::oauth_error(
+            400,
+            "invalid_request",
+            900561,
+            &format!(
+                "The endpoint only accepts POST requests. Received a {} request.",
+                req.method
+            ),
+            ids,
+        ),
+        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            discovery::openid_configuration(&state.dir, req.base, tenant, true)
+        }
+        ("GET", [tenant, ".well-known", "openid-configuration"]) => {
+            discovery::openid_configuration(&state.dir, req.base, tenant, false)
+        }
+        ("GET", ["common" | "organizations", "discovery", "instance"]) => {
+            discovery::instance(req.base, req.host, &req.query_pairs())
+        }
+        ("GET", ["metadata", "identity", "oauth2", "token"]) => managed::handle(
+            &state.dir,
+            Flavor::Imds,
+            &req.query_pairs(),
+            req.header("metadata"),
+            ids,
+            now,
+        ),
+        ("GET", ["msi", "token"]) => managed::handle(
+            &state.dir,
+            Flavor::AppService,
+            &req.query_pairs(),
+            req.header("x-identity-header"),
+            ids,
+            now,
+        ),
+        (method, [version @ ("v1.0" | "beta"), "auditLogs", report]) => {
+            graph_report(state, req, version, report, method, ids, now, &mut log)
+        }
+        (_, [version @ ("v1.0" | "beta"), rest @ ..]) => {
+            let segment = rest.first().copied().unwrap_or("");
+            let _ = version;
+            Reply::graph_error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{segment}'."),
+                ids,
+            )
+        }
+        (_, [version, "auditLogs", ..]) => Reply::graph_error(
+            400,
+            "BadRequest",
+            &format!("Invalid version: '{version}'."),
+            ids,
+        ),
+        ("GET", [tenant, "reports"]) => legacy(state, req, tenant, None, ids, now, &mut log),
+        ("GET", [tenant, "reports", name]) => {
+            legacy(state, req, tenant, Some(name), ids, now, &mut log)
+        }
+        _ => Reply::graph_error(
+            404,
+            "NotFound",
+            &format!("No endpoint at {} {}.", req.method, req.path),
+            ids,
+        ),
+    };
+    Routed {
+        endpoint,
+        reply,
+        log,
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one place that threads the request through"
+)]
+fn graph_report(
+    state: &State,
+    req: &Incoming<'_>,
+    version: &str,
+    report: &str,
+    method: &str,
+    ids: &RequestIds,
+    now: i64,
+    log: &mut Value,
+) -> Reply {
+    let dataset = match report.to_ascii_lowercase().as_str() {
+        "directoryaudits" => Dataset::DirectoryAudits,
+        "signins" => Dataset::SignIns(SignInType::InteractiveUser),
+        "provisioning" => Dataset::Provisioning,
+        _ => {
+            return Reply::graph_error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{report}'."),
+                ids,
+            );
+        }
+    };
+    if method != "GET" {
+        return Reply::graph_error(
+            405,
+            "Request_BadRequest",
+            &format!("The HTTP method '{method}' is not allowed for this resource."),
+            ids,
+        );
+    }
+    let caller = match authenticate(state, req, Api::Graph, ids, now, log) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    if let Some(reply) = reports::over_budget(state, Api::Graph, &caller, ids) {
+        return reply;
+    }
+    let listing = Listing {
+        api: Api::Graph,
+        v1: version == "v1.0",
+        dataset,
+        path: req.path,
+        query: QueryOptions::parse(req.query),
+        base: req.base,
+        tenant: "",
+        segment: report,
+    };
+    reports::list(state, &listing, &caller, ids)
+}
+
+fn legacy(
+    state: &State,
+    req: &Incoming<'_>,
+    tenant: &str,
+    name: Option<&str>,
+    ids: &RequestIds,
+    now: i64,
+    log: &mut Value,
+) -> Reply {
+    if !state.dir.is_tenant(tenant) {
+        return Reply::legacy_error(
+            400,
+            "Request_BadRequest",
+            "Invalid domain name in the request url.",
+            ids,
+        );
+    }
+    let caller = match authenticate(state, req, Api::Legacy, ids, now, log) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    let dataset = match name.map(str::to_ascii_lowercase).as_deref() {
+        None => return reports::legacy_report_list(req.base, tenant),
+        Some("$metadata") => return reports::legacy_metadata(),
+        Some("auditevents") => Dataset::AuditEvents,
+        Some("signinevents") => Dataset::SigninEvents,
+        Some(_) => {
+            return Reply::legacy_error(
+                404,
+                "Request_ResourceNotFound",
+                &format!(
+                    "Resource not found for the segment '{}'.",
+                    name.unwrap_or_default()
+                ),
+                ids,
+            );
+        }
+    };
+    if let Some(reply) = reports::over_budget(state, Api::Legacy, &caller, ids) {
+        return reply;
+    }
+    let listing = Listing {
+        api: Api::Legacy,
+        v1: false,
+        dataset,
+        path: req.path,
+        query: QueryOptions::parse(req.query),
+        base: req.base,
+        tenant,
+        segment: name.unwrap_or_default(),
+    };
+    reports::list(state, &listing, &caller, ids)
+}
+
+/// Checks the bearer token; the refusal as the API words it.
+fn authenticate(
+    state: &State,
+    req: &Incoming<'_>,
+    api: Api,
+    ids: &RequestIds,
+    now: i64,
+    log: &mut Value,
+) -> Result<Caller, Reply> {
+    match bearer::check(&state.dir, req.header(AUTHORIZATION.as_str()), api, now) {
+        Ok(caller) => {
+            log["client"] = json!(caller.client_id);
+            Ok(caller)
+        }
+        Err(refused) => {
+            let reply = match api {
+                Api::Legacy => {
+                    let (code, message) = refused.legacy();
+                    Reply::legacy_error(401, code, message, ids)
+                }
+                _ => Reply::graph_error(
+                    401,
+                    "InvalidAuthenticationToken",
+                    refused.graph_message(),
+                    ids,
+                ),
+            };
+            Err(reply.header(
+                "www-authenticate",
+                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"",
+            ))
+        }
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one place that threads the request through"
+)]
+fn token(
+    state: &State,
+    req: &Incoming<'_>,
+    tenant: &str,
+    v2: bool,
+    ids: &RequestIds,
+    now: i64,
+    log: &mut Value,
+) -> Reply {
+    let form_type = req
+        .header(CONTENT_TYPE.as_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let form: Vec<(String, String)> =
+        if form_type.starts_with("application/x-www-form-urlencoded") || form_type.is_empty() {
+            form_urlencoded::parse(req.body).into_owned().collect()
+        } else {
+            Vec::new()
+        };
+    let basic = req
+        .header(AUTHORIZATION.as_str())
+        .and_then(|h| {
+            h.split_once(' ')
+                .filter(|(s, _)| s.eq_ignore_ascii_case("basic"))
+        })
+        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|pair| {
+            let (id, secret) = pair.split_once(':')?;
+            let decode = |s: &str| {
+                form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Some((decode(id)?, decode(secret)?))
+        });
+    log["form"] = redacted_form(&form);
+    if let Some((id, _)) = &basic {
+        log["basic_client_id"] = json!(id);
+    }
+    if let Some((_, assertion)) = form.iter().find(|(k, _)| k == "client_assertion")
+        && let Some(parsed) = jwt::parse(assertion)
+    {
+        log["assertion"] = json!({"header": parsed.header, "claims": parsed.claims});
+    }
+    let request = TokenRequest {
+        tenant,
+        v2,
+        form: &form,
+        basic,
+        base: req.base,
+    };
+    token_endpoint::handle(&state.dir, &request, ids, now)
+}
+
+/// The form as an object, secret values replaced by `***`.
+fn redacted_form(form: &[(String, String)]) -> Value {
+    let map: serde_json::Map<String, Value> = form
+        .iter()
+        .map(|(k, v)| {
+            let value = if aad_common::sanitize::is_secret_param(k) {
+                "***".to_string()
+            } else {
+                v.clone()
+            };
+            (k.clone(), Value::String(value))
+        })
+        .collect();
+    Value::Object(map)
+}
