@@ -500,7 +500,8 @@ async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Response<Body>
         base: &base,
         host: &host,
     };
-    let routed = routes::route(&state, &incoming, &ids, now);
+    let mut routed = routes::route(&state, &incoming, &ids, now);
+    routed.log["gzip"] = json!(gzip && routed.reply.body.len() >= GZIP_MIN);
     let status = routed.reply.status;
     let fault = routed.reply.fault;
     if state.config.verbose {
@@ -593,6 +594,7 @@ fn encode(reply: Reply, gzip: bool) -> Response<Body> {
         Body::Truncated {
             part: Some(body.slice(..body.len() / 2)),
             full_length,
+            pause: None,
         }
     } else {
         Body::Full(Some(body))
@@ -606,12 +608,17 @@ fn encode(reply: Reply, gzip: bool) -> Response<Body> {
 pub(crate) enum Body {
     /// The whole body.
     Full(Option<Bytes>),
-    /// The first part, then an error that makes hyper drop the connection.
+    /// The first part, then (after a pause that lets hyper flush it) an error that
+    /// makes hyper drop the connection.
     Truncated {
         part: Option<Bytes>,
         full_length: u64,
+        pause: Option<Pin<Box<tokio::time::Sleep>>>,
     },
 }
+
+/// How long a truncated body waits before the connection is dropped.
+const TRUNCATION_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl hyper::body::Body for Body {
     type Data = Bytes;
@@ -619,17 +626,25 @@ impl hyper::body::Body for Body {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<std::result::Result<Frame<Bytes>, Self::Error>>> {
         match &mut *self {
             Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Body::Truncated { part, .. } => match part.take() {
-                Some(d) => Poll::Ready(Some(Ok(Frame::data(d)))),
-                None => Poll::Ready(Some(Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "injected truncation",
-                )))),
-            },
+            Body::Truncated { part, pause, .. } => {
+                if let Some(d) = part.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(d))));
+                }
+                // hyper flushes what it has while the body is pending; only then fail.
+                let sleep =
+                    pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(TRUNCATION_PAUSE)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "injected truncation",
+                    )))),
+                }
+            }
         }
     }
 

@@ -258,9 +258,21 @@ impl Store {
             settings.anchor,
             settings.days,
         );
+        // Records with the same time are listed by id, as the service lists them.
+        let mut tied: Vec<Record> = Vec::new();
         for (index, ticks) in times.into_iter().enumerate() {
             let record = data::generate(&settings.context, dataset, index as u64, ticks, 0);
-            out(&record.body)?;
+            if tied.first().is_some_and(|t| t.ticks != record.ticks) {
+                tied.sort_by(|a, b| a.id.cmp(&b.id));
+                for t in tied.drain(..) {
+                    out(&t.body)?;
+                }
+            }
+            tied.push(record);
+        }
+        tied.sort_by(|a, b| a.id.cmp(&b.id));
+        for t in tied {
+            out(&t.body)?;
         }
         Ok(())
     }
