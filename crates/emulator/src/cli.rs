@@ -150,6 +150,16 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub truncate_every: Option<u64>,
 
+    /// Answer every Nth request to a report endpoint with a 200 whose body is JSON but
+    /// not a page (`value` is not an array).
+    #[arg(long, value_name = "N")]
+    pub malformed_every: Option<u64>,
+
+    /// Write absolute nextLinks with this base instead of the one the client used (to
+    /// test that clients refuse links to other hosts).
+    #[arg(long, value_name = "URL")]
+    pub next_link_base: Option<String>,
+
     /// Make some pages empty (a 'value' of [] with a nextLink), and end chains with an
     /// empty last page.
     #[arg(long)]
@@ -215,7 +225,7 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
     ),
     (
         "FAULTS",
-        "Faults apply to report endpoints only, after authentication, the rate limit, permission checks and query validation, so only requests that would otherwise succeed are counted. Each endpoint (path without query) counts its own requests from 1; request n is throttled when n is a multiple of --throttle-every, else fails with 503 when a multiple of --fail-every, else 504 when a multiple of --timeout-every, else is truncated when a multiple of --truncate-every. --latency-ms delays the first byte of every non-test response to at least that many milliseconds after the request arrived; the emulator's own work happens inside that time.",
+        "Faults apply to report endpoints only, after authentication, the rate limit, permission checks and query validation, so only requests that would otherwise succeed are counted. Each endpoint (path without query) counts its own requests from 1; request n is throttled when n is a multiple of --throttle-every, else fails with 503 when a multiple of --fail-every, else 504 when a multiple of --timeout-every, else is truncated when a multiple of --truncate-every, else gets a malformed page when a multiple of --malformed-every. --latency-ms delays the first byte of every non-test response to at least that many milliseconds after the request arrived; the emulator's own work happens inside that time.",
     ),
     (
         "ENVIRONMENT",

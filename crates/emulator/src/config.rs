@@ -43,6 +43,8 @@ pub struct Config {
     pub faults: FaultSettings,
     /// nextLink style.
     pub next_links: NextLinkStyle,
+    /// Base for absolute nextLinks instead of the caller's.
+    pub next_link_base: Option<String>,
     /// Access token lifetime, seconds.
     pub token_ttl: i64,
     /// No premium licence: sign-ins answer 403.
@@ -84,6 +86,7 @@ impl Config {
             ("--fail-every", args.fail_every),
             ("--timeout-every", args.timeout_every),
             ("--truncate-every", args.truncate_every),
+            ("--malformed-every", args.malformed_every),
         ] {
             if value == Some(0) {
                 return Err(Error::usage(format!("{name}: use a number above 0")));
@@ -143,6 +146,7 @@ impl Config {
                 fail_every: args.fail_every,
                 timeout_every: args.timeout_every,
                 truncate_every: args.truncate_every,
+                malformed_every: args.malformed_every,
                 empty_pages: args.empty_pages,
                 max_window: args.max_window.map(|d| {
                     i64::try_from(d.as_secs()).unwrap_or(i64::MAX / TICKS_PER_SECOND)
@@ -150,6 +154,7 @@ impl Config {
                 }),
             },
             next_links: args.next_links,
+            next_link_base: args.next_link_base.clone(),
             token_ttl: i64::try_from(args.token_ttl.as_secs()).unwrap_or(i64::MAX / 2),
             no_premium: args.no_premium,
             verbose: args.verbose,

@@ -242,6 +242,10 @@ pub(crate) fn list(state: &State, req: &Listing<'_>, caller: &Caller, ids: &Requ
                 .header("retry-after", "1")
                 .fault("unavailable");
         }
+        Some(Injected::Malformed) => {
+            let body = Bytes::from_static(br#"{"@odata.context":"malformed","value":{"unexpected":"an object, not an array"}}"#);
+            return Reply::graph_json(200, body).fault("malformed");
+        }
         Some(Injected::Timeout) => {
             return req
                 .error(
@@ -351,7 +355,12 @@ fn render(
         match style {
             NextLinkStyle::Absolute => format!(
                 "{}{}?{}",
-                req.base,
+                state
+                    .config
+                    .next_link_base
+                    .as_deref()
+                    .unwrap_or(req.base)
+                    .trim_end_matches('/'),
                 req.path,
                 next_query(&req.query.kept, &token, false)
             ),

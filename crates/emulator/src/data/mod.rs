@@ -216,6 +216,8 @@ pub struct Record {
     pub ticks: Ticks,
     /// The record id.
     pub id: Arc<str>,
+    /// 0 for the first publication, 1 for a republished copy.
+    pub version: u32,
     /// Compact JSON, as beta (and the legacy API) returns it.
     pub body: Bytes,
     /// Compact JSON as v1.0 returns it, where it differs from beta.
@@ -291,6 +293,7 @@ pub fn generate(
     Record {
         ticks,
         id,
+        version,
         body: Bytes::from(value.to_string()),
         v1_body: v1_value.map(|v| Bytes::from(v.to_string())),
         attrs,

@@ -76,20 +76,20 @@ pub(crate) struct Cursor {
 impl Cursor {
     /// The opaque token.
     pub(crate) fn encode(&self) -> String {
-        let (ticks, id) = match &self.after {
-            Some((Reverse(t), id)) => (*t, id.as_ref()),
-            None => (i64::MIN, ""),
+        let (ticks, id, version) = match &self.after {
+            Some((Reverse(t), id, v)) => (*t, id.as_ref(), *v),
+            None => (i64::MIN, "", 0),
         };
-        let json = serde_json::json!([ticks, id, self.page, self.final_empty]).to_string();
+        let json = serde_json::json!([ticks, id, version, self.page, self.final_empty]).to_string();
         URL_SAFE_NO_PAD.encode(json)
     }
 
     /// Reads a token made by [`Cursor::encode`]; `None` when it is not one.
     pub(crate) fn decode(token: &str) -> Option<Cursor> {
         let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
-        let (ticks, id, page, final_empty): (Ticks, String, u32, bool) =
+        let (ticks, id, version, page, final_empty): (Ticks, String, u32, u32, bool) =
             serde_json::from_slice(&bytes).ok()?;
-        let after = (ticks != i64::MIN).then(|| (Reverse(ticks), Arc::<str>::from(id)));
+        let after = (ticks != i64::MIN).then(|| (Reverse(ticks), Arc::<str>::from(id), version));
         Some(Cursor {
             after,
             page,
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn cursor_round_trip_and_garbage() {
         let c = Cursor {
-            after: Some((Reverse(123), Arc::from("Directory_x"))),
+            after: Some((Reverse(123), Arc::from("Directory_x"), 1)),
             page: 4,
             final_empty: false,
         };

@@ -1,0 +1,328 @@
+//! A page: its records as byte ranges of the body, and where the next page is.
+//!
+//! The body is parsed once with `RawValue`, so each record is the exact text the server
+//! sent. The next link is resolved against the page's own URL (RFC 3986) and must stay
+//! on the same scheme, host and port: the bearer token never leaves its host.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use iri_string::types::{UriAbsoluteStr, UriReferenceStr};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// One parsed page.
+#[derive(Debug)]
+pub(crate) struct Page {
+    /// The body as received (decompressed).
+    pub(crate) body: Vec<u8>,
+    /// Each record's bytes within `body`.
+    pub(crate) records: Vec<Range<usize>>,
+    /// The next page's absolute URL, checked; an error when the link must not be
+    /// followed (the page itself is still good).
+    pub(crate) next: Result<Option<String>, PageError>,
+}
+
+/// Why a body is not a page.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PageError {
+    /// Not JSON (often a cut-off body): worth retrying.
+    #[error("the page is not valid JSON: {0}")]
+    Unparsable(serde_json::Error),
+    /// JSON, but not a page: retrying will not help.
+    #[error("the page is JSON but not a report page: {0}")]
+    Shape(String),
+    /// The next link leaves the host the token is for.
+    #[error("refusing to follow a nextLink to another scheme, host or port: '{0}'")]
+    ForeignLink(String),
+    /// The next link is not a URI reference.
+    #[error("the nextLink is not a valid URI reference: '{0}'")]
+    BadLink(String),
+}
+
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(borrow)]
+    value: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "@odata.nextLink", borrow)]
+    next: Option<Cow<'a, str>>,
+    #[serde(rename = "odata.nextLink", borrow)]
+    legacy_next: Option<Cow<'a, str>>,
+}
+
+impl Page {
+    /// Parses `body`, fetched from `url`. `keep_api_version` (legacy reports) puts the
+    /// first request's `api-version` back on a link that lacks it.
+    pub(crate) fn parse(
+        body: Vec<u8>,
+        url: &str,
+        keep_api_version: Option<&str>,
+    ) -> Result<Page, PageError> {
+        let (records, next) = {
+            let doc: Doc<'_> = serde_json::from_slice(&body).map_err(|e| {
+                if e.is_data() {
+                    PageError::Shape(e.to_string())
+                } else {
+                    PageError::Unparsable(e)
+                }
+            })?;
+            let items = doc
+                .value
+                .ok_or_else(|| PageError::Shape("it has no 'value' array".to_string()))?;
+            let base = body.as_ptr() as usize;
+            let records = items
+                .iter()
+                .map(|raw| {
+                    let start = raw.get().as_ptr() as usize - base;
+                    start..start + raw.get().len()
+                })
+                .collect();
+            let next = doc
+                .next
+                .or(doc.legacy_next)
+                .map(|link| resolve(url, &link, keep_api_version))
+                .transpose();
+            (records, next)
+        };
+        Ok(Page {
+            body,
+            records,
+            next,
+        })
+    }
+
+    /// The record at `index` on one line: byte-exact, or compacted when the server
+    /// spread it over several lines.
+    pub(crate) fn record<'a>(&'a self, range: &Range<usize>, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        one_line(&self.body[range.clone()], scratch)
+    }
+}
+
+/// Valid JSON on one line: `raw` itself, or compacted into `scratch` when it spans lines.
+/// (A raw line break in valid JSON can only be white space between tokens.)
+pub(crate) fn one_line<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if !raw.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return raw;
+    }
+    scratch.clear();
+    compact(raw, scratch);
+    scratch
+}
+
+/// Resolves a next link against the page URL and checks it stays on the same origin.
+fn resolve(
+    page_url: &str,
+    link: &str,
+    keep_api_version: Option<&str>,
+) -> Result<String, PageError> {
+    let base = UriAbsoluteStr::new(page_url.split('#').next().unwrap_or(page_url))
+        .map_err(|_| PageError::BadLink(page_url.to_string()))?;
+    let reference =
+        UriReferenceStr::new(link.trim()).map_err(|_| PageError::BadLink(link.to_string()))?;
+    let resolved = reference.resolve_against(base).to_string();
+    if origin(&resolved) != origin(page_url) {
+        return Err(PageError::ForeignLink(resolved));
+    }
+    Ok(match keep_api_version {
+        Some(version) => with_api_version(&resolved, version),
+        None => resolved,
+    })
+}
+
+/// `scheme://host:port`, lowercased, with the default port made explicit.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_ascii_lowercase();
+    let has_port = authority.rsplit_once(':').is_some_and(|(_, p)| {
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
+    });
+    let authority = if has_port {
+        authority
+    } else {
+        format!("{authority}:{}", if scheme == "https" { 443 } else { 80 })
+    };
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// The URL with exactly one `api-version` parameter.
+fn with_api_version(url: &str, version: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut seen = false;
+    let mut parts: Vec<String> = Vec::new();
+    for part in query.split('&').filter(|p| !p.is_empty()) {
+        if part.split('=').next() == Some("api-version") {
+            if seen {
+                continue;
+            }
+            seen = true;
+        }
+        parts.push(part.to_string());
+    }
+    if !seen {
+        parts.insert(0, format!("api-version={version}"));
+    }
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// Removes the white space between JSON tokens; the tokens stay byte-exact. The input
+/// is valid JSON (it came out of the parser), so a quote always opens or closes a string.
+fn compact(raw: &[u8], out: &mut Vec<u8>) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in raw {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            if b == b'"' {
+                in_string = true;
+            }
+            out.push(b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$top=2";
+
+    #[test]
+    fn records_are_byte_exact_ranges() {
+        let body = br#"{"@odata.context":"x","@odata.nextLink":"https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=a","value":[{"id":"1","n":1.50},{"id":"\u00e9"}]}"#.to_vec();
+        let page = Page::parse(body, URL, None).unwrap();
+        let mut scratch = Vec::new();
+        let texts: Vec<String> = page
+            .records
+            .iter()
+            .map(|r| String::from_utf8(page.record(r, &mut scratch).to_vec()).unwrap())
+            .collect();
+        assert_eq!(texts, vec![r#"{"id":"1","n":1.50}"#, r#"{"id":"\u00e9"}"#]);
+        assert_eq!(
+            page.next.unwrap().as_deref(),
+            Some("https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=a")
+        );
+    }
+
+    #[test]
+    fn multi_line_records_are_compacted_not_reformatted() {
+        let body = b"{\"value\": [\n  {\n    \"id\": \"a b\",\n    \"n\": 1.50e0,\n    \"s\": \"x\\\" y\"\n  }\n]}".to_vec();
+        let page = Page::parse(body, URL, None).unwrap();
+        let mut scratch = Vec::new();
+        assert_eq!(
+            page.record(&page.records[0], &mut scratch),
+            br#"{"id":"a b","n":1.50e0,"s":"x\" y"}"#
+        );
+        assert!(page.next.unwrap().is_none());
+    }
+
+    #[test]
+    fn relative_links_resolve_per_rfc_3986() {
+        let body =
+            br#"{"value":[],"odata.nextLink":"directoryAudits?%24skiptoken=X%27AB%27"}"#.to_vec();
+        let page = Page::parse(body, URL, None).unwrap();
+        assert_eq!(
+            page.next.unwrap().as_deref(),
+            Some(
+                "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?%24skiptoken=X%27AB%27"
+            )
+        );
+        let body = br#"{"value":[],"@odata.nextLink":"/v1.0/x?y=1"}"#.to_vec();
+        assert_eq!(
+            Page::parse(body, URL, None)
+                .unwrap()
+                .next
+                .unwrap()
+                .as_deref(),
+            Some("https://graph.microsoft.com/v1.0/x?y=1")
+        );
+    }
+
+    #[test]
+    fn foreign_links_are_refused() {
+        for link in [
+            "https://evil.example/v1.0/x",
+            "http://graph.microsoft.com/v1.0/x",
+            "https://graph.microsoft.com:8443/x",
+            "//evil.example/x",
+        ] {
+            let body = format!(r#"{{"value":[],"@odata.nextLink":"{link}"}}"#).into_bytes();
+            assert!(
+                matches!(
+                    Page::parse(body, URL, None).unwrap().next,
+                    Err(PageError::ForeignLink(_))
+                ),
+                "{link}"
+            );
+        }
+        let body =
+            br#"{"value":[],"@odata.nextLink":"https://graph.microsoft.com:443/v1.0/x"}"#.to_vec();
+        assert!(
+            Page::parse(body, URL, None).unwrap().next.is_ok(),
+            "the default port spelled out is the same origin"
+        );
+    }
+
+    #[test]
+    fn legacy_links_keep_api_version_once() {
+        let base = "https://graph.windows.net/contoso.com/reports/auditEvents?api-version=beta";
+        let body = br#"{"value":[],"odata.nextLink":"auditEvents?$skiptoken=1"}"#.to_vec();
+        assert_eq!(
+            Page::parse(body, base, Some("beta"))
+                .unwrap()
+                .next
+                .unwrap()
+                .as_deref(),
+            Some(
+                "https://graph.windows.net/contoso.com/reports/auditEvents?api-version=beta&$skiptoken=1"
+            )
+        );
+        let body = br#"{"value":[],"@odata.nextLink":"https://graph.windows.net/contoso.com/reports/auditEvents?api-version=beta&$skiptoken=1&api-version=beta"}"#.to_vec();
+        assert_eq!(
+            Page::parse(body, base, Some("beta"))
+                .unwrap()
+                .next
+                .unwrap()
+                .as_deref(),
+            Some(
+                "https://graph.windows.net/contoso.com/reports/auditEvents?api-version=beta&$skiptoken=1"
+            )
+        );
+    }
+
+    #[test]
+    fn bad_bodies() {
+        assert!(matches!(
+            Page::parse(b"{\"value\":[{\"id\":".to_vec(), URL, None),
+            Err(PageError::Unparsable(_))
+        ));
+        assert!(matches!(
+            Page::parse(b"<html>".to_vec(), URL, None),
+            Err(PageError::Unparsable(_))
+        ));
+        assert!(matches!(
+            Page::parse(b"{\"value\":\"x\"}".to_vec(), URL, None),
+            Err(PageError::Shape(_))
+        ));
+        assert!(matches!(
+            Page::parse(b"{\"error\":{}}".to_vec(), URL, None),
+            Err(PageError::Shape(_))
+        ));
+        assert!(matches!(
+            Page::parse(b"[1,2]".to_vec(), URL, None),
+            Err(PageError::Shape(_))
+        ));
+    }
+}
