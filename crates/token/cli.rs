@@ -30,7 +30,7 @@ Examples:
   aad-token --certificate ~/.config/aad/app.pem -o json
 
   # Cron, every 15 minutes, reusing the token while it is valid:
-  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/audits.state >> ~/audits.ndjson
+  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson
 
 Exit status:
 ";
@@ -109,7 +109,7 @@ pub(crate) struct Args {
     )]
     pub(crate) client_id: Option<String>,
 
-    /// Read the client secret from FILE ('-' = stdin) [aad-tools extension: AAD_CLIENT_SECRET_FILE].
+    /// Read the client secret from FILE, '-' for stdin (or set AZURE_CLIENT_SECRET).
     #[arg(
         long,
         value_name = "FILE",

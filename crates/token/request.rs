@@ -9,6 +9,7 @@
 //! `-v` shows the method, the URL with secret query values redacted, the form with
 //! secret values as `***`, header names (never values), status, size and time.
 
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use aad_common::sanitize::{is_secret_param, redact_url};
@@ -216,16 +217,22 @@ fn exchange(agent: &Agent, request: &Request) -> Result<(Reply, Option<Duration>
 
 /// Failures that another attempt cannot fix: TLS trust, bad URLs, proxy settings.
 fn not_retryable(err: &ureq::Error, what: &str, shown: &str) -> Option<Error> {
+    // rustls reports handshake and certificate failures as `InvalidData` I/O errors.
+    let tls = match err {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => true,
+        ureq::Error::Io(io) => shown.starts_with("https://") && io.kind() == ErrorKind::InvalidData,
+        _ => false,
+    };
+    if tls {
+        return Some(
+            Error::transient(format!("TLS failed with {what} {shown}"))
+                .with_source(err.to_string())
+                .with_hint(
+                    "if the server's certificate comes from a private CA, trust it with --ca-cert FILE or SSL_CERT_FILE",
+                ),
+        );
+    }
     let message = match err {
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
-            return Some(
-                Error::transient(format!("TLS failed with {what} {shown}"))
-                    .with_source(err.to_string())
-                    .with_hint(
-                        "if the server's certificate comes from a private CA, trust it with --ca-cert FILE or SSL_CERT_FILE",
-                    ),
-            );
-        }
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
             format!("cannot send a request to {shown}")
         }

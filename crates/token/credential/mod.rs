@@ -16,7 +16,7 @@ mod workload;
 use std::time::Duration;
 
 use aad_common::http::{HttpOptions, agent};
-use aad_common::service_error::ServiceError;
+use aad_common::service_error::{ServiceError, aadsts_hint};
 use aad_common::token::AccessToken;
 use aad_common::{Error, Result};
 
@@ -117,7 +117,7 @@ fn client_credentials(
     })?;
     if !is_success(&reply) {
         let error = ServiceError::from_body(reply.status, &reply.body, reply.request_id.as_deref());
-        let hint = error.hint();
+        let hint = token_endpoint_hint(&error);
         return Err(refused("token endpoint", &reply, &error, hint));
     }
     response::parse(&reply.body, now(), WHAT, tenant)
@@ -139,6 +139,25 @@ fn managed_identity(
         return Err(refused("managed identity endpoint", &reply, &error, hint));
     }
     response::parse(&reply.body, now(), WHAT, tenant)
+}
+
+/// The hint for a token endpoint refusal: by AADSTS code, else by the RFC 6749 §5.2
+/// error code (third-party servers have no AADSTS codes).
+fn token_endpoint_hint(error: &ServiceError) -> Option<String> {
+    if let Some(hint) = error.aadsts.iter().find_map(|code| aadsts_hint(*code)) {
+        return Some(hint.to_string());
+    }
+    let hint = match error.code.as_deref()? {
+        "invalid_client" => {
+            "the server did not accept the client credentials: check the client id and the secret or certificate"
+        }
+        "unauthorized_client" => {
+            "this client may not use the client-credentials grant: check its registration on the server"
+        }
+        "invalid_scope" => "the server does not accept this scope: check --scope or --resource",
+        _ => return None,
+    };
+    Some(hint.to_string())
 }
 
 fn is_success(reply: &Reply) -> bool {
