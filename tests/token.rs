@@ -1318,8 +1318,14 @@ fn the_secret_is_never_an_argument_of_any_process() {
     t.command_mut().stdin(Stdio::piped());
     let mut child = t.spawn();
     let pid = child.id();
-    let argv = cmdline(pid);
-    assert!(argv.contains("--client-secret-file -"), "{argv}");
+    // Right after exec the kernel may not have published the arguments yet.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut argv = cmdline(pid);
+    while argv.is_empty() && Instant::now() < deadline {
+        std::thread::yield_now();
+        argv = cmdline(pid);
+    }
+    assert!(argv.contains("--client-secret-file -"), "{argv:?}");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(secret.as_bytes()).unwrap();
     drop(stdin);
