@@ -343,6 +343,23 @@ fn secret_from_azure_client_secret_and_from_stdin() {
 }
 
 #[test]
+fn empty_variables_count_as_unset() {
+    let emu = emulator(false, &[]);
+    let mut t = aad_token(&emu);
+    for name in [
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "SSL_CERT_FILE",
+        "IDENTITY_ENDPOINT",
+    ] {
+        t = t.env(name, "");
+    }
+    printed_token(&t.success());
+    assert_eq!(form(&token_requests(&emu)[0])["client_secret"], "***");
+}
+
+#[test]
 fn secret_with_http_basic_authentication() {
     let emu = emulator(false, &[]);
     let out = aad_token(&emu).args(["--client-auth", "basic"]).success();

@@ -113,6 +113,7 @@ pub(crate) struct Args {
     #[arg(
         long,
         value_name = "FILE",
+        value_parser = path,
         env = "AAD_CLIENT_SECRET_FILE",
         hide_env_values = true
     )]
@@ -126,6 +127,7 @@ pub(crate) struct Args {
     #[arg(
         long,
         value_name = "FILE",
+        value_parser = path,
         env = "AZURE_CLIENT_CERTIFICATE_PATH",
         hide_env_values = true
     )]
@@ -135,6 +137,7 @@ pub(crate) struct Args {
     #[arg(
         long,
         value_name = "FILE",
+        value_parser = path,
         env = "AZURE_FEDERATED_TOKEN_FILE",
         hide_env_values = true
     )]
@@ -200,6 +203,7 @@ pub(crate) struct Args {
     #[arg(
         long,
         value_name = "FILE",
+        value_parser = path,
         env = "SSL_CERT_FILE",
         hide_env_values = true
     )]
@@ -260,6 +264,12 @@ impl Typed {
     }
 }
 
+/// A path; an empty one (`AZURE_CLIENT_CERTIFICATE_PATH=`) means unset, as in the Azure
+/// SDKs, instead of being a usage error.
+fn path(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value))
+}
+
 /// The examples followed by the exit-status table.
 fn after_long_help() -> String {
     format!("{AFTER_LONG_HELP}{}", Status::table())
@@ -294,7 +304,7 @@ IDENTITY_ENDPOINT, IDENTITY_HEADER: the App Service managed-identity endpoint an
 AZURE_POD_IDENTITY_AUTHORITY_HOST: replaces http://169.254.169.254 as the IMDS host.\n\
 HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: the proxy for requests to hosts that are not loopback or link-local.\n\
 XDG_CACHE_HOME, HOME: where --cache keeps tokens.\n\
-Empty variables count as unset.",
+Empty variables count as unset, except AAD_CLOUD, which must name a cloud when set.",
     ),
     (
         "FILES",
