@@ -643,6 +643,41 @@ fn managed_identity_app_service_is_chosen_from_the_environment(tls: bool) {
 }
 
 #[test]
+fn imds_answers_404_while_updating_and_is_retried() {
+    let server = OAuthServer::start(&["--fail-first", "2"]);
+    let out = tool("aad-token")
+        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.base_url)
+        .args(["--managed-identity", "-o", "json"])
+        .success();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let expires_on = doc["expires_on"]
+        .as_i64()
+        .expect("expires_on from a string");
+    assert!((now() + 3590..=now() + 3600).contains(&expires_on));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[2]["query"],
+        json!({"api-version": "2018-02-01", "resource": "https://graph.microsoft.com"})
+    );
+
+    // Still updating after four attempts: a transient failure.
+    let server = OAuthServer::start(&["--fail-first", "100"]);
+    let out = tool("aad-token")
+        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.base_url)
+        .arg("--managed-identity")
+        .run();
+    out.assert_code(5);
+    assert!(
+        out.stderr
+            .contains("the managed identity endpoint kept failing after 4 attempts (HTTP 404"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[test]
 fn managed_identity_endpoints_must_be_local_or_https() {
     let out = tool("aad-token")
         .env(
