@@ -1,14 +1,14 @@
 //! The `aad-token` command line, as typed. No I/O here; `settings` resolves it.
 //!
-//! This file depends only on `clap`, `std` and `aad_common`: the man page generator
-//! includes it with `#[path]` and renders `Args::command()` plus [`MAN_SECTIONS`].
+//! This file depends only on `clap`, `std` and `aad_common`, and everything in it is
+//! used by `Args::command()`: the man page generator includes it with `#[path]` and
+//! renders `Args::command()` plus [`MAN_SECTIONS`].
 
 use std::path::PathBuf;
 
 use aad_common::Status;
 use aad_common::cloud::Cloud;
-use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser, ValueEnum};
+use clap::{Parser, ValueEnum};
 
 /// Worked examples and the exit statuses, shown by `--help`.
 const AFTER_LONG_HELP: &str = "\
@@ -228,40 +228,6 @@ pub(crate) struct Args {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,
-}
-
-/// Which credential settings were typed on the command line (rather than taken from
-/// the environment): a credential named on the command line beats the environment.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Typed {
-    /// `--client-secret-file` was given.
-    pub(crate) client_secret_file: bool,
-    /// `--certificate` was given.
-    pub(crate) certificate: bool,
-    /// `--federated-token-file` was given.
-    pub(crate) federated_token_file: bool,
-}
-
-impl Args {
-    /// Parses the process arguments (clap prints help, version and usage errors itself).
-    pub(crate) fn parse_with_origin() -> (Args, Typed) {
-        let matches = Args::command().get_matches();
-        match Args::from_arg_matches(&matches) {
-            Ok(args) => (args, Typed::from_matches(&matches)),
-            Err(err) => err.exit(),
-        }
-    }
-}
-
-impl Typed {
-    fn from_matches(matches: &ArgMatches) -> Typed {
-        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
-        Typed {
-            client_secret_file: typed("client_secret_file"),
-            certificate: typed("certificate"),
-            federated_token_file: typed("federated_token_file"),
-        }
-    }
 }
 
 /// A path; an empty one (`AZURE_CLIENT_CERTIFICATE_PATH=`) means unset, as in the Azure

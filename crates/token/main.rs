@@ -15,13 +15,17 @@ mod settings;
 use std::process::ExitCode;
 
 use aad_common::Result;
+use clap::{CommandFactory as _, FromArgMatches as _};
+
+use crate::cli::Args;
+use crate::settings::Typed;
 
 fn main() -> ExitCode {
     aad_common::run_main("aad-token", run)
 }
 
 fn run() -> Result<()> {
-    let (args, typed) = cli::Args::parse_with_origin();
+    let (args, typed) = parse();
     let settings = settings::resolve(&args, typed, &|name| std::env::var(name).ok())?;
     let log = log::Log::new(settings.verbose, settings.quiet);
     let cache = settings
@@ -40,4 +44,12 @@ fn run() -> Result<()> {
         }
     };
     output::write(&mut aad_common::io::stdout(), &token, settings.print)
+}
+
+/// Parses the command line (clap prints help, version and usage errors itself) and
+/// notes which credential settings were typed rather than taken from the environment.
+fn parse() -> (Args, Typed) {
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    (args, Typed::from_matches(&matches))
 }

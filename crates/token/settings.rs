@@ -10,9 +10,11 @@ use aad_common::cloud::Endpoints;
 use aad_common::http::{check_url, is_link_local_host, is_loopback_host, url_host};
 use aad_common::token::Secret;
 use aad_common::{Error, Result};
+use clap::ArgMatches;
+use clap::parser::ValueSource;
 use serde::Serialize;
 
-use crate::cli::{Args, ClientAuth, CredentialKind, Endpoint, Output, Typed};
+use crate::cli::{Args, ClientAuth, CredentialKind, Endpoint, Output};
 
 /// Reads one environment variable; empty values count as unset.
 pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -21,6 +23,30 @@ pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 const IMDS_HOST: &str = "http://169.254.169.254";
 /// The IMDS token path below the host.
 const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
+
+/// Which credential settings were typed on the command line rather than taken from the
+/// environment: a credential named on the command line beats the environment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Typed {
+    /// `--client-secret-file` was given.
+    pub(crate) client_secret_file: bool,
+    /// `--certificate` was given.
+    pub(crate) certificate: bool,
+    /// `--federated-token-file` was given.
+    pub(crate) federated_token_file: bool,
+}
+
+impl Typed {
+    /// Reads where clap found the credential settings.
+    pub(crate) fn from_matches(matches: &ArgMatches) -> Typed {
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        Typed {
+            client_secret_file: typed("client_secret_file"),
+            certificate: typed("certificate"),
+            federated_token_file: typed("federated_token_file"),
+        }
+    }
+}
 
 /// Everything one run needs, resolved.
 #[derive(Debug)]
@@ -526,6 +552,22 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory as _;
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn typed_means_given_on_the_command_line() {
+        use clap::CommandFactory as _;
+        let matches = Args::command()
+            .try_get_matches_from(["aad-token", "--certificate", "c.pem"])
+            .unwrap();
+        let typed = Typed::from_matches(&matches);
+        assert_eq!(
+            typed,
+            Typed {
+                certificate: true,
+                ..Typed::default()
+            }
+        );
     }
 
     #[test]
