@@ -262,6 +262,14 @@ Endpoints: v2 POSTs grant_type=client_credentials and scope=<resource>/.default 
 Transport: plain http:// is accepted only for loopback hosts, and for link-local managed-identity hosts such as IMDS; everything else must be https. Network failures, 408, 429 and 5xx answers are retried briefly (3 attempts, Retry-After honoured up to 10 seconds), then aad-token stops with status 5. A 2xx answer that is not a token response (not JSON, no access_token string, or a token with white space or control characters) ends with status 6 and is never printed.",
     ),
     (
+        "OUTPUT",
+        "-o raw (default): the access token and a newline.\n\
+-o json: one line, the object `az account get-access-token` prints: accessToken, expiresOn (local time, YYYY-MM-DD HH:MM:SS.ffffff), expires_on (epoch seconds), tokenType, tenant (the token's tid claim, else --tenant). aad-fetch reads it, as well as the raw token.\n\
+-o header: 'Authorization: Bearer <token>', for curl -H @-.\n\
+--claims: the token's JWT header and claims as indented JSON, {\"header\": {...}, \"claims\": {...}}, without checking the signature; aud, roles, tid, appid and exp show whether the application has the permission it needs (AuditLog.Read.All for audit and sign-in logs). A token that is not a JWT (some third-party servers issue opaque tokens) ends with status 6.\n\
+A token or token type that contains white space or control characters is refused with status 6, so the output can never inject a header line.",
+    ),
+    (
         "ENVIRONMENT",
         "AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST, AAD_CLOUD, AAD_GRAPH_URL, SSL_CERT_FILE: defaults for the flags of the same meaning; a flag wins over its variable.\n\
 AZURE_CLIENT_SECRET: the client secret (read by aad-token itself, never shown by --help).\n\

@@ -53,7 +53,12 @@ pub(crate) fn parse(
         .or_else(|| jwt_expiry(&token));
     let token_type = match object.get("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_string(),
-        Some(Value::String(t)) if !t.is_empty() => t.clone(),
+        Some(Value::String(t)) if is_http_token(t) => t.clone(),
+        Some(Value::String(t)) if !t.is_empty() => {
+            return Err(not_a_token(
+                "its token_type is not an HTTP authentication scheme name",
+            ));
+        }
         _ => "Bearer".to_string(),
     };
     let tenant = jwt_claims(&token)
@@ -65,6 +70,14 @@ pub(crate) fn parse(
         token_type,
         tenant,
     })
+}
+
+/// An RFC 9110 `token`, the syntax of an authentication scheme (`-o header` prints it).
+fn is_http_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
 #[cfg(test)]
@@ -124,5 +137,8 @@ mod tests {
         assert!(!err.to_string().contains("s3cr3t"), "{err}");
         let err = parse(br#"{"access_token":"a\r\nX-Evil: 1"}"#, 0, WHAT, None).unwrap_err();
         assert!(err.to_string().contains("white space"), "{err}");
+        let body = br#"{"access_token":"a","token_type":"Bearer\r\nX-Evil: 1"}"#;
+        let err = parse(body, 0, WHAT, None).unwrap_err();
+        assert!(err.to_string().contains("token_type"), "{err}");
     }
 }
