@@ -191,6 +191,11 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
     )?;
     let resource = given(&args.resource).map(|r| r.trim_end_matches('/').to_string());
     let scope = given(&args.scope);
+    let wanted = Wanted {
+        resource,
+        scope,
+        graph_url: endpoints.graph_url.clone(),
+    };
 
     let (source, origin) = match kind {
         CredentialKind::ManagedIdentity => {
@@ -199,13 +204,8 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
                     "--token-url and --endpoint do not apply to a managed identity (it uses IDENTITY_ENDPOINT, or IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST)",
                 ));
             }
-            let resource = match (&scope, resource) {
-                (Some(scope), _) => scope_to_resource(scope)?,
-                (None, Some(resource)) => resource,
-                (None, None) => endpoints.graph_url.clone(),
-            };
             let pod_host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
-            managed_identity(resource, client_id.clone(), app_service, pod_host)?
+            managed_identity(wanted, client_id.clone(), app_service, pod_host)?
         }
         kind => {
             let client_id = client_id.clone().ok_or_else(|| {
@@ -216,38 +216,15 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
                 CredentialKind::WorkloadIdentity => federated(args)?,
                 _ => secret(args, typed, secret_env)?,
             };
-            let (url, version, azure) = match given(&args.token_url) {
-                Some(url) => {
-                    check_url(&url)
-                        .map_err(|e| Error::usage(format!("--token-url: {}", e.message())))?;
-                    let shaped = azure_shape(&url);
-                    let version = args.endpoint.or(shaped).unwrap_or(Endpoint::V2);
-                    (url, version, shaped.is_some())
-                }
+            let (url, target) = match given(&args.token_url) {
+                Some(url) => token_url(url, args.endpoint, wanted)?,
                 None => {
                     let tenant = tenant.as_deref().ok_or_else(|| {
                         Error::usage("missing tenant: pass --tenant TENANT or set AZURE_TENANT_ID")
                     })?;
-                    check_tenant(tenant)?;
-                    let version = args.endpoint.unwrap_or(Endpoint::V2);
                     let host = &endpoints.authority_host;
-                    let url = match version {
-                        Endpoint::V2 => format!("{host}/{tenant}/oauth2/v2.0/token"),
-                        Endpoint::V1 => format!("{host}/{tenant}/oauth2/token?api-version=1.0"),
-                    };
-                    (url, version, true)
+                    azure_token_url(host, tenant, args.endpoint, wanted)?
                 }
-            };
-            // Azure's endpoints get the Graph default; a third-party server only what was given.
-            let default_resource = azure.then(|| endpoints.graph_url.clone());
-            let target = match (version, scope, resource.or(default_resource)) {
-                (Endpoint::V2, Some(scope), _) => Some(("scope", scope)),
-                (Endpoint::V2, None, Some(resource)) => {
-                    Some(("scope", format!("{resource}/.default")))
-                }
-                (Endpoint::V1, Some(scope), _) => Some(("resource", scope_to_resource(&scope)?)),
-                (Endpoint::V1, None, Some(resource)) => Some(("resource", resource)),
-                (_, None, None) => None,
             };
             let audience = url.split(['?', '#']).next().unwrap_or(&url).to_string();
             let request = ClientCredentials {
@@ -295,6 +272,64 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
     })
 }
 
+/// What the token is for, as given; the Graph base is the default for Azure.
+struct Wanted {
+    /// `--resource`, without a trailing slash.
+    resource: Option<String>,
+    /// `--scope`.
+    scope: Option<String>,
+    /// The Microsoft Graph base of the cloud (or `--graph-url`).
+    graph_url: String,
+}
+
+/// A form field naming what the token is for: `scope` or `resource`.
+type Target = Option<(&'static str, String)>;
+
+/// Azure's token endpoint of `tenant` and what to send to it.
+fn azure_token_url(
+    host: &str,
+    tenant: &str,
+    endpoint: Option<Endpoint>,
+    wanted: Wanted,
+) -> Result<(String, Target)> {
+    check_tenant(tenant)?;
+    let version = endpoint.unwrap_or(Endpoint::V2);
+    let url = match version {
+        Endpoint::V2 => format!("{host}/{tenant}/oauth2/v2.0/token"),
+        Endpoint::V1 => format!("{host}/{tenant}/oauth2/token?api-version=1.0"),
+    };
+    Ok((url, target(version, wanted, true)?))
+}
+
+/// `--token-url`: a path ending like Azure's gets Azure's defaults and version; any
+/// other (a third-party OAuth2 server) only what was given.
+fn token_url(url: String, endpoint: Option<Endpoint>, wanted: Wanted) -> Result<(String, Target)> {
+    check_url(&url).map_err(|e| Error::usage(format!("--token-url: {}", e.message())))?;
+    let shaped = azure_shape(&url);
+    let version = endpoint.or(shaped).unwrap_or(Endpoint::V2);
+    let target = target(version, wanted, shaped.is_some())?;
+    Ok((url, target))
+}
+
+/// v2 sends `scope` (`--scope`, or `<resource>/.default`), v1 sends `resource`
+/// (`--resource`, or the resource of a `<resource>/.default` scope). For Azure the
+/// resource defaults to the Graph base.
+fn target(version: Endpoint, wanted: Wanted, azure: bool) -> Result<Target> {
+    let Wanted {
+        resource,
+        scope,
+        graph_url,
+    } = wanted;
+    let resource = resource.or(azure.then_some(graph_url));
+    Ok(match (version, scope, resource) {
+        (Endpoint::V2, Some(scope), _) => Some(("scope", scope)),
+        (Endpoint::V2, None, Some(resource)) => Some(("scope", format!("{resource}/.default"))),
+        (Endpoint::V1, Some(scope), _) => Some(("resource", scope_to_resource(&scope)?)),
+        (Endpoint::V1, None, Some(resource)) => Some(("resource", resource)),
+        (_, None, None) => None,
+    })
+}
+
 /// The credential kind: forced, else named on the command line, else from the
 /// environment in the Azure SDK's order.
 fn choose_kind(
@@ -312,17 +347,17 @@ fn choose_kind(
     let configured = [
         (
             typed.client_secret_file,
-            secret_env || args.client_secret_file.is_some(),
+            secret_env || non_empty(&args.client_secret_file).is_some(),
             CredentialKind::Secret,
         ),
         (
             typed.certificate,
-            args.certificate.is_some(),
+            non_empty(&args.certificate).is_some(),
             CredentialKind::Certificate,
         ),
         (
             typed.federated_token_file,
-            args.federated_token_file.is_some(),
+            non_empty(&args.federated_token_file).is_some(),
             CredentialKind::WorkloadIdentity,
         ),
         (false, app_service, CredentialKind::ManagedIdentity),
@@ -341,11 +376,16 @@ fn choose_kind(
 /// The managed-identity request: App Service when `IDENTITY_ENDPOINT` and
 /// `IDENTITY_HEADER` are set, else IMDS (at `AZURE_POD_IDENTITY_AUTHORITY_HOST` if set).
 fn managed_identity(
-    resource: String,
+    wanted: Wanted,
     client_id: Option<String>,
     app_service: Option<(String, String)>,
     pod_host: Option<String>,
 ) -> Result<(Source, String)> {
+    let resource = match (wanted.scope, wanted.resource) {
+        (Some(scope), _) => scope_to_resource(&scope)?,
+        (None, Some(resource)) => resource,
+        (None, None) => wanted.graph_url,
+    };
     let (endpoint, flavor, which) = match app_service {
         Some((endpoint, header)) => {
             check_managed_url(&endpoint, "IDENTITY_ENDPOINT")?;
