@@ -13,6 +13,7 @@ use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use aad_common::sanitize::{is_secret_param, redact_url};
+use aad_common::service_error::ServiceError;
 use aad_common::token::Secret;
 use aad_common::{Error, Result};
 use ring::rand::{SecureRandom as _, SystemRandom};
@@ -115,23 +116,22 @@ pub(crate) fn send(
                 if !(policy.retry_on)(reply.status) {
                     return Ok(reply);
                 }
-                let status = reply.status;
                 let gave_up = |why: String| {
-                    let summary = aad_common::service_error::ServiceError::from_body(
-                        status,
+                    let error = ServiceError::from_body(
+                        reply.status,
                         &reply.body,
                         reply.request_id.as_deref(),
-                    )
-                    .summary();
-                    Error::transient(format!("{what} kept failing {why}({summary})"))
+                    );
+                    Error::transient(format!("{what} kept failing {why}"))
+                        .with_source(error.summary())
                 };
                 if last {
-                    return Err(gave_up(format!("after {attempt} attempts ")));
+                    return Err(gave_up(format!("after {attempt} attempts")));
                 }
                 match retry_after {
                     Some(wait) if wait > MAX_RETRY_AFTER => {
                         return Err(gave_up(format!(
-                            "and asked to retry after {} s, longer than aad-token waits ",
+                            "and asked to retry after {} s, longer than aad-token waits",
                             wait.as_secs()
                         )));
                     }

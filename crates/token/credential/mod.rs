@@ -117,7 +117,7 @@ fn client_credentials(
     })?;
     if !is_success(&reply) {
         let error = ServiceError::from_body(reply.status, &reply.body, reply.request_id.as_deref());
-        let hint = token_endpoint_hint(&error);
+        let hint = oauth_hint(&error);
         return Err(refused("token endpoint", &reply, &error, hint));
     }
     response::parse(&reply.body, now(), WHAT, tenant)
@@ -135,15 +135,15 @@ fn managed_identity(
     })?;
     if !is_success(&reply) {
         let error = ServiceError::from_body(reply.status, &reply.body, reply.request_id.as_deref());
-        let hint = managed::hint(&error, identity).or_else(|| error.hint());
+        let hint = managed::hint(&error, identity).or_else(|| oauth_hint(&error));
         return Err(refused("managed identity endpoint", &reply, &error, hint));
     }
     response::parse(&reply.body, now(), WHAT, tenant)
 }
 
-/// The hint for a token endpoint refusal: by AADSTS code, else by the RFC 6749 §5.2
-/// error code (third-party servers have no AADSTS codes).
-fn token_endpoint_hint(error: &ServiceError) -> Option<String> {
+/// The hint for a refusal: by AADSTS code, else by the RFC 6749 §5.2 error code
+/// (third-party servers have no AADSTS codes). Graph API hints do not apply here.
+fn oauth_hint(error: &ServiceError) -> Option<String> {
     if let Some(hint) = error.aadsts.iter().find_map(|code| aadsts_hint(*code)) {
         return Some(hint.to_string());
     }
