@@ -3,7 +3,9 @@
 //! One blocking `ureq` agent per process: rustls, gzip, keep-alive, no redirects (a
 //! redirect could carry a bearer token to another host), HTTP statuses returned as
 //! responses rather than errors (the tools read the service's error bodies), proxies
-//! from `HTTPS_PROXY`/`NO_PROXY` except for loopback hosts, and trust roots = system
+//! from `HTTPS_PROXY`/`NO_PROXY` except for loopback and link-local hosts (the emulator,
+//! the Azure Instance Metadata Service, which must not be reached through a proxy), and
+//! trust roots = system
 //! roots + bundled Mozilla roots + `--ca-cert`/`SSL_CERT_FILE`.
 
 use std::net::IpAddr;
@@ -32,12 +34,12 @@ pub struct HttpOptions {
 ///
 /// Trust roots are loaded only when one of them is https, so runs against the local
 /// emulator start fast; a proxy from the environment is used only when one of them is
-/// not a loopback host.
+/// neither a loopback nor a link-local host.
 pub fn agent(options: &HttpOptions, urls: &[&str]) -> Result<Agent> {
     let any_https = urls.iter().any(|u| u.starts_with("https://"));
-    let all_loopback = urls
+    let all_local = urls
         .iter()
-        .all(|u| url_host(u).is_some_and(is_loopback_host));
+        .all(|u| url_host(u).is_some_and(|h| is_loopback_host(h) || is_link_local_host(h)));
     let mut tls = TlsConfig::builder();
     if any_https {
         tls = tls.root_certs(root_certs(options.ca_cert.as_deref())?);
@@ -56,7 +58,7 @@ pub fn agent(options: &HttpOptions, urls: &[&str]) -> Result<Agent> {
             options.response_timeout.unwrap_or(Duration::from_secs(300)),
         ))
         .tls_config(tls.build());
-    if all_loopback {
+    if all_local {
         config = config.proxy(None);
     }
     Ok(config.build().new_agent())
@@ -140,6 +142,16 @@ pub fn is_loopback_host(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// True for link-local IP addresses (`169.254.0.0/16`, `fe80::/10`), such as the Azure
+/// Instance Metadata Service at `169.254.169.254`.
+pub fn is_link_local_host(host: &str) -> bool {
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_link_local(),
+        Ok(IpAddr::V6(ip)) => ip.is_unicast_link_local(),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +166,14 @@ mod tests {
         assert_eq!(url_host("http://[::1]:80/"), Some("::1"));
         assert_eq!(url_host("http://user@localhost:1"), Some("localhost"));
         assert_eq!(url_host("ftp://x"), None);
+    }
+
+    #[test]
+    fn link_local_hosts() {
+        assert!(is_link_local_host("169.254.169.254"));
+        assert!(is_link_local_host("fe80::1"));
+        assert!(!is_link_local_host("127.0.0.1"));
+        assert!(!is_link_local_host("metadata.example"));
     }
 
     #[test]

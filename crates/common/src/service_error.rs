@@ -181,8 +181,8 @@ pub fn aadsts_hint(code: u32) -> Option<&'static str> {
             "the client assertion's signature did not verify: upload this certificate to the app registration, and check --certificate holds its private key"
         }
         700024 => "the client assertion is outside its valid time: check this machine's clock",
-        70021 | 700213 => {
-            "no federated identity credential matches the token's issuer and subject: check the app's federated credentials and AZURE_FEDERATED_TOKEN_FILE"
+        70021 | 700211 | 700212 | 700213 => {
+            "no federated identity credential matches the token's issuer, subject and audience (api://AzureADTokenExchange): check the app's federated credentials and AZURE_FEDERATED_TOKEN_FILE"
         }
         _ => return None,
     })
@@ -224,6 +224,17 @@ mod tests {
     fn aadsts_is_found_in_the_description_without_error_codes() {
         let body = br#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found."}"#;
         assert_eq!(ServiceError::from_body(400, body, None).aadsts, vec![90002]);
+    }
+
+    #[test]
+    fn every_federated_mismatch_has_the_same_hint() {
+        for code in [70021, 700211, 700212, 700213] {
+            assert!(
+                aadsts_hint(code)
+                    .unwrap()
+                    .contains("federated identity credential")
+            );
+        }
     }
 
     #[test]

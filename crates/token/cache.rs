@@ -1,0 +1,269 @@
+//! `--cache`: a per-user file cache of tokens.
+//!
+//! One file per configuration, `token-<hash>.json` in `$XDG_CACHE_HOME/aad-tools/` (or
+//! `~/.cache/aad-tools/`), where the hash is of the [`CacheKey`] (credential kind, token
+//! URL, tenant, client id, scope or resource) and never of a secret. The file holds the
+//! key and the token as `-o json` prints it. The directory is 0700 and files 0600; a
+//! directory or file that others may read is ignored with a warning. Files are written
+//! to a temporary name and renamed into place, so a concurrent run reads the old file
+//! or the new one, never half of one.
+
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use aad_common::token::AccessToken;
+use ring::digest::{SHA256, digest};
+use ring::rand::{SecureRandom as _, SystemRandom};
+use serde_json::{Value, json};
+
+use crate::log::Log;
+use crate::settings::CacheKey;
+
+/// A cached token is used while more than this many seconds of it remain.
+pub(crate) const MIN_REMAINING_SECONDS: i64 = 300;
+/// The version of the file layout.
+const VERSION: u64 = 1;
+
+/// The cache file of one configuration.
+pub(crate) struct Cache {
+    dir: PathBuf,
+    file: PathBuf,
+    key: Value,
+    log: Log,
+}
+
+impl Cache {
+    /// The cache for `key` below `dir`, or `None` (with a warning) when the directory
+    /// exists but is not private.
+    pub(crate) fn open(dir: PathBuf, key: &CacheKey, log: Log) -> Option<Cache> {
+        let key = serde_json::to_value(key).ok()?;
+        let hash = digest(&SHA256, key.to_string().as_bytes());
+        let name: String = hash.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let file = dir.join(format!("token-{name}.json"));
+        let cache = Cache {
+            dir,
+            file,
+            key,
+            log,
+        };
+        match fs::symlink_metadata(&cache.dir) {
+            Ok(meta) if !meta.is_dir() => {
+                log.warn(format_args!(
+                    "not using the token cache: '{}' is not a directory",
+                    cache.dir.display()
+                ));
+                None
+            }
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                log.warn(format_args!(
+                    "not using the token cache: other users can access '{}' (mode {:04o}); chmod 700 it",
+                    cache.dir.display(),
+                    meta.permissions().mode() & 0o7777
+                ));
+                None
+            }
+            _ => Some(cache),
+        }
+    }
+
+    /// A cached token with more than 5 minutes left at `now`.
+    pub(crate) fn load(&self, now: i64) -> Option<AccessToken> {
+        let meta = match fs::symlink_metadata(&self.file) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.log
+                    .verbose(format_args!("cache miss: no '{}'", self.file.display()));
+                return None;
+            }
+            Err(e) => {
+                self.log.warn(format_args!(
+                    "cannot read cached token '{}': {e}",
+                    self.file.display()
+                ));
+                return None;
+            }
+        };
+        if !meta.is_file() {
+            self.log.warn(format_args!(
+                "ignoring cached token '{}': not a regular file",
+                self.file.display()
+            ));
+            return None;
+        }
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            self.log.warn(format_args!(
+                "ignoring cached token '{}': other users can access it (mode {mode:04o}, expected 0600)",
+                self.file.display()
+            ));
+            return None;
+        }
+        let text = fs::read_to_string(&self.file).ok()?;
+        let document: Value = serde_json::from_str(&text).ok()?;
+        if document.get("version") != Some(&json!(VERSION))
+            || document.get("key") != Some(&self.key)
+        {
+            self.log
+                .verbose("cache miss: the cached token is for another configuration");
+            return None;
+        }
+        let token = AccessToken::parse_document(&text, now).ok()?;
+        match token.expires_on {
+            Some(expires) if expires - now > MIN_REMAINING_SECONDS => {
+                self.log.verbose(format_args!(
+                    "cache hit: '{}' (valid for {} more minutes)",
+                    self.file.display(),
+                    (expires - now) / 60
+                ));
+                Some(token)
+            }
+            _ => {
+                self.log
+                    .verbose("cache miss: the cached token expires within 5 minutes");
+                None
+            }
+        }
+    }
+
+    /// Keeps `token` for later runs. Failures are warnings: the token is still printed.
+    pub(crate) fn store(&self, token: &AccessToken, now: i64) {
+        match token.expires_on {
+            Some(expires) if expires - now > MIN_REMAINING_SECONDS => {}
+            _ => {
+                self.log
+                    .verbose("not caching a token without 5 minutes of validity left");
+                return;
+            }
+        }
+        if let Err(e) = self.write(token) {
+            self.log.warn(format_args!(
+                "cannot write the token cache '{}': {e}",
+                self.file.display()
+            ));
+        }
+    }
+
+    fn write(&self, token: &AccessToken) -> io::Result<()> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)?;
+        let mut document: Value = serde_json::from_str(&token.to_az_json())?;
+        document["version"] = json!(VERSION);
+        document["key"] = self.key.clone();
+        let temp = self.temp_path()?;
+        let result = write_private(&temp, document.to_string().as_bytes())
+            .and_then(|()| fs::rename(&temp, &self.file));
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        result
+    }
+
+    /// A fresh name next to the cache file.
+    fn temp_path(&self) -> io::Result<PathBuf> {
+        let mut bytes = [0u8; 8];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| io::Error::other("no random numbers"))?;
+        let name = format!(
+            ".{}.{}.{:016x}.tmp",
+            self.file.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id(),
+            u64::from_ne_bytes(bytes)
+        );
+        Ok(self.dir.join(name))
+    }
+}
+
+/// Creates `path` (which must not exist) with mode 0600 and writes `bytes` durably.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use aad_common::token::Secret;
+
+    use super::*;
+
+    fn quiet() -> Log {
+        Log::new(false, true)
+    }
+
+    fn key(client: &str) -> CacheKey {
+        CacheKey {
+            kind: "secret",
+            url: "https://login.example/t/oauth2/v2.0/token".into(),
+            tenant: Some("t".into()),
+            client_id: Some(client.into()),
+            target: Some("scope=https://graph.microsoft.com/.default".into()),
+        }
+    }
+
+    fn token(expires_on: i64) -> AccessToken {
+        AccessToken {
+            token: Secret::new("tok"),
+            expires_on: Some(expires_on),
+            token_type: "Bearer".into(),
+            tenant: Some("t".into()),
+        }
+    }
+
+    #[test]
+    fn stores_privately_and_loads_while_valid() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("aad-tools");
+        let cache = Cache::open(dir.clone(), &key("c"), quiet()).unwrap();
+        assert!(cache.load(1000).is_none());
+        cache.store(&token(1000 + 3600), 1000);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&cache.file), 0o600);
+        assert_eq!(cache.load(1000).unwrap().token.expose(), "tok");
+        // Less than five minutes left: a miss.
+        assert!(cache.load(1000 + 3600 - 300).is_none());
+        // Another key: another file.
+        let other = Cache::open(dir.clone(), &key("d"), quiet()).unwrap();
+        assert_ne!(other.file, cache.file);
+        assert!(other.load(1000).is_none());
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn loose_permissions_are_not_trusted() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("aad-tools");
+        let cache = Cache::open(dir.clone(), &key("c"), quiet()).unwrap();
+        cache.store(&token(10_000), 0);
+        fs::set_permissions(&cache.file, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(cache.load(0).is_none());
+        // Storing again replaces the file with a private one.
+        cache.store(&token(10_000), 0);
+        assert!(cache.load(0).is_some());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(Cache::open(dir, &key("c"), quiet()).is_none());
+    }
+
+    #[test]
+    fn tokens_without_known_expiry_are_not_cached() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = Cache::open(home.path().join("c"), &key("c"), quiet()).unwrap();
+        let mut t = token(0);
+        t.expires_on = None;
+        cache.store(&t, 0);
+        assert!(!cache.file.exists());
+    }
+}
