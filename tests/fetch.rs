@@ -232,6 +232,7 @@ fn every_fault_alone_and_combined_still_gives_each_record_once() {
         vec!["--fail-every", "4"],
         vec!["--timeout-every", "5"],
         vec!["--truncate-every", "4"],
+        vec!["--garble-every", "3"],
         vec![
             "--throttle-every",
             "3",

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aad_common::cloud::Cloud;
+use aad_common::http::Compression;
 use aad_common::time::{RateSetting, parse_duration};
 use clap::{Parser, ValueEnum};
 
@@ -194,6 +195,10 @@ pub(crate) struct Args {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 
+    /// Ask for gzip-compressed pages: auto (except from loopback hosts), gzip or none.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub(crate) compression: Compression,
+
     /// Extra trusted CA certificates (PEM).
     #[arg(
         long,
@@ -225,7 +230,7 @@ pub(crate) const MAN_SECTIONS: &[(&str, &str)] = &[
     ),
     (
         "PAGING, PACING AND RETRIES",
-        "Pages are followed by their @odata.nextLink (or odata.nextLink) verbatim; a relative link is resolved against the URL of the page that carried it (RFC 3986), and a link to another scheme, host or port is refused, so the bearer token never leaves its host. For legacy reports api-version is kept exactly once. Empty pages with a next link are followed; an empty last page ends the chain. The next page is requested while the current one is written (one page in flight) over one kept-alive connection, with gzip.\n\n\
+        "Pages are followed by their @odata.nextLink (or odata.nextLink) verbatim; a relative link is resolved against the URL of the page that carried it (RFC 3986), and a link to another scheme, host or port is refused, so the bearer token never leaves its host. For legacy reports api-version is kept exactly once. Empty pages with a next link are followed; an empty last page ends the chain. The next page is requested while the current one is written (one page in flight) over one kept-alive connection, with gzip (--compression auto asks for gzip from every host but loopback ones, where compressing only costs time).\n\n\
 Requests are paced to --rate, a sliding window: at most N requests in any window of the given length, which is how the reporting service counts its budget (5 requests per 10 seconds per app and tenant). Every 429 is still honoured.\n\n\
 429, 500, 502, 503, 504, 408, connection failures, timeouts and truncated or unparsable bodies are retried, honouring Retry-After (seconds or an HTTP date), otherwise with exponential backoff and full jitter (1 s base, 60 s cap), until --retry-for passes without a page being fetched (status 5). A page is written only after it was received and parsed whole.\n\n\
 The window is fetched as slices of --slice, oldest first, each its own chain of pages, newest first within the slice as the service answers. A slice that fails three times in a row with 504 or a timeout, or whose skip token the service rejects, is halved and refetched, down to one minute, and records already written from it are not written again.",

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use aad_common::service_error::ServiceError;
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::client::{Client, Outcome, Transient};
 use crate::pacing::Pacer;
-use crate::page::{Page, PageError};
+use crate::page::{self, Lookahead, Page, PageError};
 use crate::progress::Progress;
 use crate::retry::Backoff;
 use crate::target::{QueryOptions, Target};
@@ -33,10 +33,28 @@ pub(crate) enum Event {
     Page { page: Page, family: usize },
     /// Slice family `family` is complete up to `end`.
     SliceDone { end: Option<DateTime<Utc>> },
+    /// A page the writer must parse (and acknowledge) itself; the fetcher is already
+    /// fetching the next one.
+    Unparsed {
+        body: Vec<u8>,
+        url: String,
+        family: usize,
+        seq: u64,
+        keep_api_version: Option<String>,
+    },
     /// Fetching failed.
     Failed(Error),
     /// Everything was fetched.
     Finished,
+}
+
+/// The writer's verdict on an unparsed page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ack {
+    /// Which page.
+    pub(crate) seq: u64,
+    /// Whether it parsed.
+    pub(crate) parsed: bool,
 }
 
 /// Why a chain of pages stopped early.
@@ -60,6 +78,10 @@ pub(crate) struct Fetcher {
     pub(crate) options: QueryOptions,
     pub(crate) retry_for: Duration,
     pub(crate) progress: Arc<Progress>,
+    /// Verdicts on unparsed pages, from the writer.
+    pub(crate) acks: Receiver<Ack>,
+    /// Number of the last unparsed page handed over.
+    pub(crate) sequence: u64,
 }
 
 impl Fetcher {
@@ -115,6 +137,12 @@ impl Fetcher {
     }
 
     /// Follows one slice's chain of pages to its end.
+    ///
+    /// When a page names its next link before its records (as Graph writes pages), the
+    /// page goes to the writer unparsed and the next request goes out at once; the writer
+    /// parses the page and acknowledges it. If it does not parse, the fetcher goes back
+    /// to it (and drops what it fetched after it), so nothing is written from a page that
+    /// was not received whole.
     fn chain(&mut self, slice: &Slice, family: usize, tx: &SyncSender<Event>) -> Result<(), Stop> {
         let mut url = self.target.url_for(slice, &self.options);
         let keep_api_version = self.target.legacy.then(|| {
@@ -128,6 +156,8 @@ impl Fetcher {
         let mut last_progress = Instant::now();
         let mut timeouts = 0;
         let mut renewed = false;
+        // The page handed over unparsed and not yet acknowledged: (sequence, its URL).
+        let mut unconfirmed: Option<(u64, String)> = None;
         loop {
             self.pace();
             let now = Utc::now().timestamp();
@@ -135,34 +165,66 @@ impl Fetcher {
             let outcome = self.client.get(&url, &token, &self.progress);
             self.pacer.sent(Instant::now());
             let (kind, detail, retry_after) = match outcome {
-                Outcome::Body(body) => match Page::parse(body, &url, keep_api_version.as_deref()) {
-                    Ok(mut page) => {
-                        backoff = Backoff::default();
-                        last_progress = Instant::now();
-                        timeouts = 0;
-                        renewed = false;
-                        let next = std::mem::replace(&mut page.next, Ok(None));
-                        tx.send(Event::Page { page, family })
-                            .map_err(|_| Stop::WriterGone)?;
-                        match next {
-                            Ok(Some(next)) => {
-                                url = next;
-                                continue;
+                Outcome::Body(body) => {
+                    if let Some((seq, previous)) = unconfirmed.take()
+                        && !self.acknowledged(seq)?
+                    {
+                        // The previous page was cut or garbled: fetch it again.
+                        url = previous;
+                        (
+                            Transient::Truncated,
+                            "the page did not parse".to_string(),
+                            None,
+                        )
+                    } else {
+                        if let Lookahead::Next(link) = page::lookahead(&body)
+                            && let Ok(next) =
+                                page::resolve(&url, &link, keep_api_version.as_deref())
+                        {
+                            (backoff, last_progress, timeouts, renewed) =
+                                (Backoff::default(), Instant::now(), 0, false);
+                            self.sequence += 1;
+                            let event = Event::Unparsed {
+                                body,
+                                url: url.clone(),
+                                family,
+                                seq: self.sequence,
+                                keep_api_version: keep_api_version.clone(),
+                            };
+                            tx.send(event).map_err(|_| Stop::WriterGone)?;
+                            unconfirmed = Some((self.sequence, std::mem::replace(&mut url, next)));
+                            continue;
+                        }
+                        match Page::parse(body, &url, keep_api_version.as_deref()) {
+                            Ok(mut page) => {
+                                (backoff, last_progress, timeouts, renewed) =
+                                    (Backoff::default(), Instant::now(), 0, false);
+                                let next = std::mem::replace(&mut page.next, Ok(None));
+                                tx.send(Event::Page { page, family })
+                                    .map_err(|_| Stop::WriterGone)?;
+                                match next {
+                                    Ok(Some(next)) => {
+                                        url = next;
+                                        continue;
+                                    }
+                                    Ok(None) => return Ok(()),
+                                    Err(e) => {
+                                        return Err(Stop::Fatal(Error::bad_data(e.to_string())));
+                                    }
+                                }
                             }
-                            Ok(None) => return Ok(()),
-                            Err(e) => return Err(Stop::Fatal(Error::bad_data(e.to_string()))),
+                            Err(PageError::Unparsable(e)) => {
+                                (Transient::Truncated, format!("unparsable page: {e}"), None)
+                            }
+                            Err(e) => {
+                                return Err(Stop::Fatal(Error::bad_data(format!(
+                                    "{e} (from {})",
+                                    aad_common::sanitize::redact_url(&url)
+                                ))));
+                            }
                         }
                     }
-                    Err(PageError::Unparsable(e)) => {
-                        (Transient::Truncated, format!("unparsable page: {e}"), None)
-                    }
-                    Err(e) => {
-                        return Err(Stop::Fatal(Error::bad_data(format!(
-                            "{e} (from {})",
-                            aad_common::sanitize::redact_url(&url)
-                        ))));
-                    }
-                },
+                }
                 Outcome::Retry {
                     kind,
                     detail,
@@ -231,6 +293,18 @@ impl Fetcher {
             self.progress
                 .log(&format!("retry after {}: {detail}", seconds(wait)));
             std::thread::sleep(wait);
+        }
+    }
+
+    /// Waits for the writer's verdict on unparsed page `seq`; older verdicts (from a
+    /// chain that was given up) are skipped.
+    fn acknowledged(&self, seq: u64) -> Result<bool, Stop> {
+        loop {
+            match self.acks.recv() {
+                Ok(ack) if ack.seq == seq => return Ok(ack.parsed),
+                Ok(_) => {}
+                Err(_) => return Err(Stop::WriterGone),
+            }
         }
     }
 

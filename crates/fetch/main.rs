@@ -36,7 +36,7 @@ mod window;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{channel, sync_channel};
 
 use aad_common::cloud::Endpoints;
 use aad_common::http::HttpOptions;
@@ -45,7 +45,8 @@ use aad_common::{Error, Result};
 use clap::Parser as _;
 
 use crate::cli::{Args, Dedup, GraphVersion};
-use crate::fetcher::{Event, Fetcher};
+use crate::fetcher::{Ack, Event, Fetcher};
+use crate::page::{Page, PageError};
 use crate::progress::{Mode, Progress};
 use crate::sink::{Flow, Sink, SinkOptions};
 use crate::target::{Bases, QueryOptions, Target};
@@ -151,6 +152,7 @@ fn run() -> Result<()> {
             user_agent: format!("aad-fetch/{}", env!("CARGO_PKG_VERSION")),
             connect_timeout: None,
             response_timeout: Some(args.timeout),
+            compression: args.compression,
         },
         &[&target.url],
     )?;
@@ -173,6 +175,7 @@ fn run() -> Result<()> {
         RateSetting::Off => None,
         RateSetting::Limit(rate) => Some(rate),
     };
+    let (ack_tx, acks) = channel::<Ack>();
     let fetcher = Fetcher {
         client: client::Client::new(agent),
         tokens,
@@ -181,6 +184,8 @@ fn run() -> Result<()> {
         options,
         retry_for: args.retry_for,
         progress: progress.clone(),
+        acks,
+        sequence: 0,
     };
     let slices = window::slices(window, slice_length, chrono::Utc::now());
 
@@ -199,6 +204,29 @@ fn run() -> Result<()> {
                         return Ok(());
                     }
                 }
+                Event::Unparsed {
+                    body,
+                    url,
+                    family,
+                    seq,
+                    keep_api_version,
+                } => match Page::parse(body, &url, keep_api_version.as_deref()) {
+                    Ok(page) => {
+                        let _ = ack_tx.send(Ack { seq, parsed: true });
+                        if sink.page(&page, family)? == Flow::Stop {
+                            return Ok(());
+                        }
+                    }
+                    Err(PageError::Unparsable(_)) => {
+                        let _ = ack_tx.send(Ack { seq, parsed: false });
+                    }
+                    Err(e) => {
+                        return Err(Error::bad_data(format!(
+                            "{e} (from {})",
+                            aad_common::sanitize::redact_url(&url)
+                        )));
+                    }
+                },
                 Event::SliceDone { end } => sink.slice_done(end)?,
                 Event::Failed(error) => return Err(error),
                 Event::Finished => return Ok(()),

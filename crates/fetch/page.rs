@@ -109,8 +109,67 @@ pub(crate) fn one_line<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] 
     scratch
 }
 
+/// What the start of a page says about its next link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lookahead {
+    /// A next link came before `value`, as Microsoft Graph writes pages.
+    Next(String),
+    /// Nothing conclusive before `value` (no link, or a link after the records): only
+    /// a full parse tells.
+    Unknown,
+}
+
+/// Reads the page's top-level keys up to `value` with the JSON parser, without
+/// touching the records, so the next request can go out while the records are parsed
+/// elsewhere. The full parse still decides whether the page is good.
+pub(crate) fn lookahead(body: &[u8]) -> Lookahead {
+    use serde::Deserializer as _;
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+    struct Probe<'s> {
+        link: &'s mut Option<String>,
+        reached_value: &'s mut bool,
+    }
+    impl<'de> Visitor<'de> for Probe<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a page object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match key.as_ref() {
+                    // Stop here: the parser will complain that the object did not end,
+                    // which is expected and ignored.
+                    "value" => {
+                        *self.reached_value = true;
+                        return Ok(());
+                    }
+                    "@odata.nextLink" | "odata.nextLink" => {
+                        *self.link = Some(map.next_value::<Cow<'de, str>>()?.into_owned());
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let (mut link, mut reached_value) = (None, false);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let _ = (&mut de).deserialize_map(Probe {
+        link: &mut link,
+        reached_value: &mut reached_value,
+    });
+    match (reached_value, link) {
+        (true, Some(link)) => Lookahead::Next(link),
+        _ => Lookahead::Unknown,
+    }
+}
+
 /// Resolves a next link against the page URL and checks it stays on the same origin.
-fn resolve(
+pub(crate) fn resolve(
     page_url: &str,
     link: &str,
     keep_api_version: Option<&str>,
@@ -299,6 +358,31 @@ mod tests {
             Some(
                 "https://graph.windows.net/contoso.com/reports/auditEvents?api-version=beta&$skiptoken=1"
             )
+        );
+    }
+
+    #[test]
+    fn lookahead_reads_only_the_keys_before_value() {
+        let graph = br#"{"@odata.context":"c","@odata.nextLink":"https://h/x?$skiptoken=1","value":[{"id":"1"}, broken"#;
+        assert_eq!(
+            lookahead(graph),
+            Lookahead::Next("https://h/x?$skiptoken=1".into()),
+            "the records are not read"
+        );
+        assert_eq!(
+            lookahead(br#"{"value":[],"odata.nextLink":"x"}"#),
+            Lookahead::Unknown,
+            "a link after value needs the full parse"
+        );
+        assert_eq!(
+            lookahead(br#"{"@odata.context":"c","value":[]}"#),
+            Lookahead::Unknown
+        );
+        assert_eq!(lookahead(b"<html>"), Lookahead::Unknown);
+        assert_eq!(
+            lookahead(br#"{"@odata.nextLink":"aA","value":"#),
+            Lookahead::Next("aA".into()),
+            "escapes are decoded by the parser"
         );
     }
 

@@ -28,6 +28,20 @@ pub struct HttpOptions {
     pub connect_timeout: Option<Duration>,
     /// How long to wait for response headers, and again for the whole body.
     pub response_timeout: Option<Duration>,
+    /// Whether to ask for gzip.
+    pub compression: Compression,
+}
+
+/// Whether responses are requested gzip-compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Compression {
+    /// gzip, except to loopback and link-local hosts, where compressing only costs time.
+    #[default]
+    Auto,
+    /// Always ask for gzip.
+    Gzip,
+    /// Never ask for gzip.
+    None,
 }
 
 /// Builds the agent for requests to `urls` (the service bases this run will use).
@@ -57,9 +71,20 @@ pub fn agent(options: &HttpOptions, urls: &[&str]) -> Result<Agent> {
         .timeout_recv_body(Some(
             options.response_timeout.unwrap_or(Duration::from_secs(300)),
         ))
+        // Report pages are megabytes; a large read buffer takes them in a few system
+        // calls instead of dozens (a measurable share of a 20 ms page round trip).
+        .input_buffer_size(1 << 20)
         .tls_config(tls.build());
     if all_local {
         config = config.proxy(None);
+    }
+    let gzip = match options.compression {
+        Compression::Auto => !all_local,
+        Compression::Gzip => true,
+        Compression::None => false,
+    };
+    if !gzip {
+        config = config.accept_encoding(ureq::config::AutoHeaderValue::None);
     }
     Ok(config.build().new_agent())
 }

@@ -150,6 +150,11 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub truncate_every: Option<u64>,
 
+    /// Answer every Nth request to a report endpoint with a complete 200 response whose
+    /// JSON is cut off halfway (the HTTP framing is right, the document is not).
+    #[arg(long, value_name = "N")]
+    pub garble_every: Option<u64>,
+
     /// Answer every Nth request to a report endpoint with a 200 whose body is JSON but
     /// not a page (`value` is not an array).
     #[arg(long, value_name = "N")]
@@ -225,7 +230,7 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
     ),
     (
         "FAULTS",
-        "Faults apply to report endpoints only, after authentication, the rate limit, permission checks and query validation, so only requests that would otherwise succeed are counted. Each endpoint (path without query) counts its own requests from 1; request n is throttled when n is a multiple of --throttle-every, else fails with 503 when a multiple of --fail-every, else 504 when a multiple of --timeout-every, else is truncated when a multiple of --truncate-every, else gets a malformed page when a multiple of --malformed-every. --latency-ms delays the first byte of every non-test response to at least that many milliseconds after the request arrived; the emulator's own work happens inside that time.",
+        "Faults apply to report endpoints only, after authentication, the rate limit, permission checks and query validation, so only requests that would otherwise succeed are counted. Each endpoint (path without query) counts its own requests from 1; request n is throttled when n is a multiple of --throttle-every, else fails with 503 when a multiple of --fail-every, else 504 when a multiple of --timeout-every, else is truncated when a multiple of --truncate-every, else gets a cut-off JSON document in a complete response when a multiple of --garble-every, else gets a malformed page when a multiple of --malformed-every. --latency-ms delays the first byte of every non-test response to at least that many milliseconds after the request arrived; the emulator's own work happens inside that time.",
     ),
     (
         "ENVIRONMENT",

@@ -86,6 +86,7 @@ impl Config {
             ("--fail-every", args.fail_every),
             ("--timeout-every", args.timeout_every),
             ("--truncate-every", args.truncate_every),
+            ("--garble-every", args.garble_every),
             ("--malformed-every", args.malformed_every),
         ] {
             if value == Some(0) {
@@ -146,6 +147,7 @@ impl Config {
                 fail_every: args.fail_every,
                 timeout_every: args.timeout_every,
                 truncate_every: args.truncate_every,
+                garble_every: args.garble_every,
                 malformed_every: args.malformed_every,
                 empty_pages: args.empty_pages,
                 max_window: args.max_window.map(|d| {

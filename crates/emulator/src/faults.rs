@@ -26,6 +26,8 @@ pub struct FaultSettings {
     pub timeout_every: Option<u64>,
     /// Every Nth report request: truncated body.
     pub truncate_every: Option<u64>,
+    /// Every Nth report request: a complete response with cut-off JSON.
+    pub garble_every: Option<u64>,
     /// Every Nth report request: a 200 that is not a page.
     pub malformed_every: Option<u64>,
     /// Empty pages in chains, and an empty last page.
@@ -45,6 +47,8 @@ pub(crate) enum Injected {
     Timeout,
     /// Body cut short.
     Truncate,
+    /// 200 with cut-off JSON, correctly framed.
+    Garble,
     /// 200 with JSON that is not a page.
     Malformed,
 }
@@ -67,13 +71,14 @@ impl Faults {
 
     /// Counts a request to `endpoint` and says which fault, if any, it gets.
     /// Precedence when several knobs hit the same request: throttle, 503, 504, truncate,
-    /// malformed.
+    /// garble, malformed.
     pub(crate) fn next(&self, endpoint: &str) -> Option<Injected> {
         let s = &self.settings;
         if s.throttle_every.is_none()
             && s.fail_every.is_none()
             && s.timeout_every.is_none()
             && s.truncate_every.is_none()
+            && s.garble_every.is_none()
             && s.malformed_every.is_none()
         {
             return None;
@@ -93,6 +98,8 @@ impl Faults {
             Some(Injected::Timeout)
         } else if hits(s.truncate_every) {
             Some(Injected::Truncate)
+        } else if hits(s.garble_every) {
+            Some(Injected::Garble)
         } else if hits(s.malformed_every) {
             Some(Injected::Malformed)
         } else {

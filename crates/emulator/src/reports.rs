@@ -303,6 +303,10 @@ pub(crate) fn list(state: &State, req: &Listing<'_>, caller: &Caller, ids: &Requ
     let mut reply = Reply::graph_json(200, body)
         .header("request-id", ids.request_id.clone())
         .header("client-request-id", ids.client_request_id.clone());
+    if injected == Some(Injected::Garble) {
+        reply.body = reply.body.slice(..reply.body.len() / 2);
+        reply = reply.fault("garble");
+    }
     if injected == Some(Injected::Truncate) {
         reply.truncate = true;
         reply = reply.fault("truncate");

@@ -54,6 +54,7 @@ fn http_options(settings: &Settings, connect: Duration) -> HttpOptions {
         user_agent: format!("aad-token/{}", env!("CARGO_PKG_VERSION")),
         connect_timeout: Some(connect),
         response_timeout: Some(Duration::from_secs(30)),
+        compression: aad_common::http::Compression::Auto,
     }
 }
 
