@@ -330,7 +330,7 @@ impl Parser<'_> {
         Ok(tok)
     }
 
-    fn expect(&mut self, kind: Kind, what: &str) -> Result<Token, FilterError> {
+    fn expect_token(&mut self, kind: Kind, what: &str) -> Result<Token, FilterError> {
         let tok = self.next()?;
         if std::mem::discriminant(&tok.kind) != std::mem::discriminant(&kind) {
             return Err(FilterError::syntax(
@@ -371,7 +371,7 @@ impl Parser<'_> {
         match &tok.kind {
             Kind::Open => {
                 self.expression()?;
-                self.expect(Kind::Close, "')'")?;
+                self.expect_token(Kind::Close, "')'")?;
                 Ok(())
             }
             Kind::Word if tok.text.eq_ignore_ascii_case("not") => Err(FilterError::unsupported(
@@ -397,9 +397,9 @@ impl Parser<'_> {
                 name.text
             )));
         }
-        self.expect(Kind::Open, "'('")?;
-        let field = self.expect(Kind::Word, "a property")?;
-        self.expect(Kind::Comma, "','")?;
+        self.expect_token(Kind::Open, "'('")?;
+        let field = self.expect_token(Kind::Word, "a property")?;
+        self.expect_token(Kind::Comma, "','")?;
         let prefix = self.next()?;
         let Kind::Str(prefix) = prefix.kind else {
             return Err(FilterError::syntax(
@@ -408,7 +408,7 @@ impl Parser<'_> {
                 "startswith needs a string literal",
             ));
         };
-        self.expect(Kind::Close, "')'")?;
+        self.expect_token(Kind::Close, "')'")?;
         self.check_property(&field.text)?;
         if !self
             .schema
@@ -434,10 +434,10 @@ impl Parser<'_> {
         if !self.schema.event_types {
             return Err(self.unknown_property(field));
         }
-        self.expect(Kind::Open, "'('")?;
-        let var = self.expect(Kind::Word, "a range variable")?;
-        self.expect(Kind::Colon, "':'")?;
-        let var_again = self.expect(Kind::Word, "the range variable")?;
+        self.expect_token(Kind::Open, "'('")?;
+        let var = self.expect_token(Kind::Word, "a range variable")?;
+        self.expect_token(Kind::Colon, "':'")?;
+        let var_again = self.expect_token(Kind::Word, "the range variable")?;
         if var_again.text != var.text {
             return Err(FilterError::syntax(
                 self.text,
@@ -460,7 +460,7 @@ impl Parser<'_> {
                 "expected a string literal",
             ));
         };
-        self.expect(Kind::Close, "')'")?;
+        self.expect_token(Kind::Close, "')'")?;
         if let Some(previous) = &self.filter.event_type
             && previous != &value
         {

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Benchmarks of DESIGN.md §6, side by side in one run, printed as ratios:
+#
+#   1. aad-format against jq, Python and Miller (scripts/bench-format.sh)
+#   2. aad-fetch draining 100 pages x 1000 records at 20 ms latency: wall time against
+#      the floor (pages x latency) and against a Python requests loop; peak RSS
+#   3. aad-fetch on 500 pages: peak RSS
+#   4. aad-fetch against an emulator enforcing 5 requests / 10 s: 429s received, wall
+#      time against the budget's floor
+#   5. startup time (--version) and stripped binary sizes
+#
+# Needs GNU time (/usr/bin/time); jq, Python (with requests) and Miller are compared
+# when present and skipped with a note otherwise. Environment: AAD_BENCH_SKIP_FORMAT=1
+# skips section 1; AAD_BENCH_RECORDS sets its data size (200000).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-target}/release
+fail=0
+
+echo "aad-tools benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
+echo "building release binaries (LTO; a first build takes a few minutes)" >&2
+cargo build --release --locked --quiet
+
+work=$(mktemp -d)
+emulator_pid=
+cleanup() {
+    [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start_emulator ARGS...: runs aad-emulator in the background and loads its exports.
+start_emulator() {
+    if [ -n "$emulator_pid" ]; then kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; fi
+    rm -f "$work/emu.out"
+    "$bin/aad-emulator" --port 0 --print-env --env-dir "$work/env" "$@" > "$work/emu.out" 2> "$work/emu.err" &
+    emulator_pid=$!
+    until grep -q '^listening on ' "$work/emu.out" 2>/dev/null; do
+        kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emu.err" >&2; exit 1; }
+        sleep 0.05
+    done
+    # shellcheck disable=SC1090
+    source <(grep '^export ' "$work/emu.out")
+    AAD_ACCESS_TOKEN=$("$bin/aad-token")
+    export AAD_ACCESS_TOKEN
+}
+
+# timed LABEL CMD...: runs CMD (stdout discarded), prints "seconds rss_kb".
+timed() {
+    local label=$1; shift
+    /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null
+    echo "$(cat "$work/time")"
+    : "$label"
+}
+
+# median of three timed runs: prints "seconds rss_kb" of the median run.
+median3() {
+    local runs=()
+    for _ in 1 2 3; do runs+=("$(timed "$@")"); done
+    printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+check() { # check NAME OK(0/1)
+    if [ "$2" = 1 ]; then echo "ok"; else fail=1; echo "MISSED"; fi
+}
+
+if [ "${AAD_BENCH_SKIP_FORMAT:-0}" != 1 ]; then
+    echo
+    echo "== 1. aad-format =="
+    scripts/bench-format.sh || fail=1
+fi
+
+echo
+echo "== 2. aad-fetch: 100 pages x 1000 records, 20 ms server latency =="
+start_emulator --records 100000 --latency-ms 20
+# Warm up: the emulator generates its data on first use.
+"$bin/aad-fetch" directoryAudits --rate off --slice none --max-records 1 > /dev/null
+read -r fetch_s fetch_kb <<< "$(median3 fetch "$bin/aad-fetch" directoryAudits --rate off --slice none)"
+floor=2.00
+printf '%-44s %8s s  %6s MiB  %5sx floor (target <= 1.15): %s\n' "aad-fetch" "$fetch_s" "$((fetch_kb / 1024))" \
+    "$(ratio "$fetch_s" "$floor")" "$(check fetch "$(awk -v a="$fetch_s" 'BEGIN { print (a <= 2.30) }')")"
+read -r gz_s gz_kb <<< "$(median3 gzip "$bin/aad-fetch" directoryAudits --rate off --slice none --compression gzip)"
+printf '%-44s %8s s  %6s MiB  %5sx floor (gzip from loopback, informational)\n' "aad-fetch --compression gzip" "$gz_s" "$((gz_kb / 1024))" "$(ratio "$gz_s" "$floor")"
+if python3 -c 'import requests' 2> /dev/null; then
+    read -r py_s py_kb <<< "$(median3 python python3 scripts/bench/fetch_requests.py "$AAD_GRAPH_URL/v1.0/auditLogs/directoryAudits")"
+    printf '%-44s %8s s  %6s MiB  aad-fetch is %sx faster (target > 1): %s\n' "Python requests loop" "$py_s" "$((py_kb / 1024))" \
+        "$(ratio "$py_s" "$fetch_s")" "$(check python "$(awk -v a="$py_s" -v b="$fetch_s" 'BEGIN { print (a > b) }')")"
+else
+    echo "Python requests loop: skipped (python3 with the requests module is not installed)"
+fi
+
+echo
+echo "== 3. aad-fetch: peak memory over 500 pages =="
+start_emulator --records 100000
+"$bin/aad-fetch" directoryAudits --rate off --top 200 --slice none --max-records 1 > /dev/null
+read -r p_s p_kb <<< "$(timed pages "$bin/aad-fetch" directoryAudits --rate off --top 200 --slice none)"
+printf '%-44s %8s s  %6s MiB (target < 16): %s\n' "aad-fetch, 500 pages of 200" "$p_s" "$((p_kb / 1024))" "$(check rss "$(( p_kb < 16384 ))")"
+read -r p_s p_kb <<< "$(timed pages "$bin/aad-fetch" directoryAudits --rate off --top 1000 --slice none)"
+printf '%-44s %8s s  %6s MiB (target < 16): %s\n' "aad-fetch, 100 pages of 1000" "$p_s" "$((p_kb / 1024))" "$(check rss "$(( p_kb < 16384 ))")"
+
+echo
+echo "== 4. aad-fetch against a service enforcing 5 requests / 10 s =="
+start_emulator --records 2000 --rate-limit 5/10s
+read -r r_s _ <<< "$(timed rate "$bin/aad-fetch" directoryAudits --top 100 --slice none)"
+throttled=$(python3 -c 'import json,sys,urllib.request; e=json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/stats"))["endpoints"]["/v1.0/auditLogs/directoryAudits"]; print(e["status"].get("429", 0), e["requests"])' "$AAD_GRAPH_URL")
+read -r n429 requests <<< "$throttled"
+# 20 requests at 5 per 10 s: bursts of 5 at 0, 10, 20 and 30 s.
+budget_floor=30.0
+printf '%-44s %8s s  %s requests, %s answered 429 (target 0): %s; %sx the budget floor of %s s (target <= 1.05): %s\n' \
+    "aad-fetch --rate 5/10s (default)" "$r_s" "$requests" "$n429" "$(check 429 "$(( n429 == 0 ))")" \
+    "$(ratio "$r_s" "$budget_floor")" "$budget_floor" "$(check budget "$(awk -v a="$r_s" -v b="$budget_floor" 'BEGIN { print (a <= b * 1.05) }')")"
+
+echo
+echo "== 5. startup and size =="
+for tool in aad-token aad-fetch aad-format aad-emulator; do
+    start=$(date +%s%N)
+    for _ in $(seq 100); do "$bin/$tool" --version > /dev/null; done
+    per_ms=$(awk -v ns="$(( $(date +%s%N) - start ))" 'BEGIN { printf "%.2f", ns / 100 / 1e6 }')
+    size=$(stat -c %s "$bin/$tool")
+    printf '%-14s --version %6s ms (target < 5): %-6s  %5.2f MiB stripped (target < 6): %s\n' "$tool" "$per_ms" \
+        "$(check start "$(awk -v a="$per_ms" 'BEGIN { print (a < 5) }')")" "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')" \
+        "$(check size "$(( size < 6 * 1048576 ))")"
+done
+
+echo
+if [ "$fail" = 0 ]; then echo "all targets met"; else echo "some targets were MISSED"; fi
+exit "$fail"
