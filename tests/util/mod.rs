@@ -11,8 +11,15 @@
 //! - [`assert_snapshot`] compares text with a committed file; `AAD_UPDATE_SNAPSHOTS=1`
 //!   rewrites the file instead.
 
-#![allow(dead_code, reason = "each test module uses a different subset of the helpers")]
+#![allow(
+    dead_code,
+    reason = "each test module uses a different subset of the helpers"
+)]
 #![allow(clippy::print_stderr, reason = "test diagnostics")]
+#![allow(
+    unreachable_pub,
+    reason = "helpers are `pub` for the test modules of this one test binary"
+)]
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -133,7 +140,9 @@ impl Drop for Emulator {
 /// `'value'` or `"value"` as the shell would read it.
 fn unquote(v: &str) -> String {
     let v = v.trim();
-    if v.len() >= 2 && ((v.starts_with('\'') && v.ends_with('\'')) || (v.starts_with('"') && v.ends_with('"'))) {
+    if v.len() >= 2
+        && ((v.starts_with('\'') && v.ends_with('\'')) || (v.starts_with('"') && v.ends_with('"')))
+    {
         v[1..v.len() - 1].replace("'\\''", "'")
     } else {
         v.to_string()
@@ -186,8 +195,17 @@ pub fn http_post_form(url: &str, form: &[(&str, &str)], headers: &[(&str, &str)]
 /// Environment variables a developer's shell may carry that change the tools' behaviour.
 const CLEARED_PREFIXES: &[&str] = &["AZURE_", "AAD_", "IDENTITY_", "MSI_", "IMDS_"];
 const CLEARED_NAMES: &[&str] = &[
-    "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-    "NO_PROXY", "no_proxy", "NO_COLOR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "NO_COLOR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
 ];
 
 /// A command for one of the binaries, run hermetically.
@@ -217,7 +235,9 @@ pub fn tool(name: &str) -> Tool {
     let mut cmd = Command::new(bin(name));
     for (key, _) in std::env::vars_os() {
         let key_str = key.to_string_lossy();
-        if CLEARED_PREFIXES.iter().any(|p| key_str.starts_with(p)) || CLEARED_NAMES.contains(&&*key_str) {
+        if CLEARED_PREFIXES.iter().any(|p| key_str.starts_with(p))
+            || CLEARED_NAMES.contains(&&*key_str)
+        {
             cmd.env_remove(&key);
         }
     }
@@ -343,7 +363,8 @@ impl Tool {
 impl Output {
     /// Stdout as UTF-8 text.
     pub fn stdout_text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).unwrap_or_else(|_| panic!("stdout of {} is not UTF-8", self.command))
+        String::from_utf8(self.stdout.clone())
+            .unwrap_or_else(|_| panic!("stdout of {} is not UTF-8", self.command))
     }
 
     /// The exit code (panics on death by signal).
@@ -394,7 +415,9 @@ pub fn assert_snapshot(path: &str, actual: &str) {
     let mut expected = String::new();
     File::open(&file)
         .and_then(|mut f| f.read_to_string(&mut expected))
-        .unwrap_or_else(|e| panic!("snapshot {path} missing ({e}); run with AAD_UPDATE_SNAPSHOTS=1"));
+        .unwrap_or_else(|e| {
+            panic!("snapshot {path} missing ({e}); run with AAD_UPDATE_SNAPSHOTS=1")
+        });
     if expected != actual {
         let first_diff = expected
             .lines()
