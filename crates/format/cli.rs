@@ -119,7 +119,7 @@ Examples:
 
   A readable view in a terminal:
     aad-fetch directoryAudits --since 1h | aad-format --to text | less
-    aad-fetch signIns --since 1d | aad-format -t table -f createdDateTime,userPrincipalName,status.errorCode
+    aad-fetch signIns --since 1d | aad-format -t table -f userPrincipalName,status.errorCode
 
   Whole Graph pages work too:
     aad-fetch directoryAudits --pages | aad-format --to ndjson
@@ -227,7 +227,8 @@ an empty element with nil=\"true\" (<app nil=\"true\"/>); an empty string, objec
 array becomes an empty element. A key that is not an XML name without a colon (an \
 NCName: @odata.type, 2fa, a:b, a key with spaces, the empty key) becomes \
 <field name=\"@odata.type\">. Text and attribute values are escaped by quick-xml (&lt; \
-&amp; &gt; &quot; &apos;, and &#13; for CR, &#9; and &#10; in attributes). Characters \
+&amp; &gt; &quot; &apos;, and &#13; for CR, &#9; and &#10; in attributes); a newline in \
+a text value is written as &#10;, so that each record stays on one line. Characters \
 XML 1.0 cannot carry at all (U+0000 to U+0008, U+000B, U+000C, U+000E to U+001F, U+FFFE, \
 U+FFFF) are written as the six characters \\uXXXX (upper-case hex, as JSON writes them), \
 so the output is well-formed XML 1.0 for every input; note that a literal backslash-u \

@@ -92,6 +92,10 @@ impl<W: Write> CsvSink<W> {
     }
 
     fn write_row(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
+        if self.columns.names().is_empty() {
+            // Records without keys: no columns, no rows (not rows of one empty cell).
+            return Ok(());
+        }
         let mut cells = recycle(std::mem::take(&mut self.spare));
         match self.fill_row(record, place, faults, &mut cells) {
             Ok(()) => self
@@ -116,7 +120,7 @@ impl<W: Write> CsvSink<W> {
         for value in cells.iter() {
             self.row
                 .push(*value, self.excel)
-                .map_err(|e| Bad::json(&e, value.map_or("", |v| v.get()), record))?;
+                .map_err(|_| Bad::string(value.map_or("", |v| v.get()), record))?;
         }
         Ok(())
     }
@@ -210,6 +214,12 @@ mod tests {
             "a,b\n1,\n2,\"[1,2]\"\n"
         );
         assert_eq!(run(Columns::Keys(Discover::new(false)), false, &[]), "");
+        let empty = Columns::Keys(Discover::new(false));
+        assert_eq!(run(empty, false, &["{}", "{\"e\":{}}"]), "e\n\"\"\n{}\n");
+        assert_eq!(
+            run(Columns::Keys(Discover::new(false)), false, &["{}", "{}"]),
+            ""
+        );
     }
 
     #[test]

@@ -4,6 +4,10 @@ use std::rc::Rc;
 
 use aad_common::{Error, Result};
 
+/// Why a string of a valid record cannot be decoded.
+pub(crate) const LONE_SURROGATE: &str =
+    "a string with a lone UTF-16 surrogate escape (\\ud800 to \\udfff) cannot be decoded";
+
 /// A problem in a record's (or a line's) text, at a byte offset into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Bad {
@@ -26,6 +30,12 @@ impl Bad {
     pub(crate) fn json(err: &serde_json::Error, text: &str, record: &str) -> Bad {
         let at = crate::raw::offset_in(record, text) + err.column().saturating_sub(1);
         Bad::new(at, reason(err))
+    }
+
+    /// A JSON string in `record` that serde_json could not decode. The record was
+    /// checked already, so the one way this fails is a lone surrogate escape.
+    pub(crate) fn string(json: &str, record: &str) -> Bad {
+        Bad::new(crate::raw::offset_in(record, json), LONE_SURROGATE)
     }
 
     /// A serde_json error met while parsing a whole record: a record that is valid JSON

@@ -59,7 +59,7 @@ impl<W: Write> TableSink<W> {
         for value in cells.iter() {
             self.cell.clear();
             push_cell(*value, &mut self.cell)
-                .map_err(|e| Bad::json(&e, value.map_or("", |v| v.get()), record))?;
+                .map_err(|_| Bad::string(value.map_or("", |v| v.get()), record))?;
             row.push(fit(&self.cell, self.max_width));
         }
         Ok(row)
@@ -103,6 +103,9 @@ impl<W: Write> Sink for TableSink<W> {
     }
 
     fn finish(&mut self, _: &mut Faults) -> Result<()> {
+        if self.columns.names().is_empty() {
+            return Ok(());
+        }
         let names: Vec<String> = self
             .columns
             .names()

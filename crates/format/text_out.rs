@@ -8,7 +8,7 @@ use aad_common::{Error, Result};
 use serde_json::value::RawValue;
 
 use crate::cell::{push_cell, push_visible};
-use crate::fault::{Bad, Faults, Place};
+use crate::fault::{Bad, Faults, LONE_SURROGATE, Place};
 use crate::flatten::{Flatten, walk};
 use crate::output::{Sink, recycle};
 use crate::select::{Cells, Select};
@@ -72,7 +72,7 @@ impl Lines {
     /// Adds `key: value`, or `key:` when the value is empty.
     fn line(&mut self, key: &str, value: Option<&RawValue>) -> Result<(), String> {
         self.cell.clear();
-        push_cell(value, &mut self.cell).map_err(|e| e.to_string())?;
+        push_cell(value, &mut self.cell).map_err(|_| LONE_SURROGATE.to_string())?;
         push_visible(key, &mut self.text);
         self.text.push(':');
         if !self.cell.is_empty() {

@@ -1,6 +1,6 @@
 //! XML 1.0 through quick-xml: `<records><record>…</record></records>`, one record per
-//! line; object keys become elements, array elements repeated `<item>`s, null an empty
-//! element with `nil="true"`.
+//! line (a newline in a value is written as `&#10;`); object keys become elements, array
+//! elements repeated `<item>`s, null an empty element with `nil="true"`.
 //!
 //! Well-formed for every input: a key that is not an XML name (without a colon) becomes
 //! `<field name="…">`, quick-xml escapes markup characters, and the characters XML 1.0
@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use aad_common::{Error, Result};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
 
 use crate::fault::{Bad, Faults, Place};
 use crate::flatten::MAX_DEPTH;
@@ -173,7 +173,7 @@ impl RecordXml {
             }
             Kind::String => {
                 self.text.clear();
-                push_str(json, &mut self.text).map_err(|e| Bad::json(&e, json, record))?;
+                push_str(json, &mut self.text).map_err(|_| Bad::string(json, record))?;
                 self.text_element(start, None)?;
             }
             Kind::Number | Kind::Bool => self.text_element(start, Some(json))?,
@@ -190,8 +190,16 @@ impl RecordXml {
         }
         let end = start.to_end().into_owned();
         self.xml.write_event(Event::Start(start))?;
-        self.xml
-            .write_event(Event::Text(BytesText::new(&xml_chars(text))))?;
+        // A newline is written as the reference &#10;, so a record stays on one line.
+        for (i, part) in xml_chars(text).split('\n').enumerate() {
+            if i > 0 {
+                self.xml
+                    .write_event(Event::GeneralRef(BytesRef::new("#10")))?;
+            }
+            if !part.is_empty() {
+                self.xml.write_event(Event::Text(BytesText::new(part)))?;
+            }
+        }
         self.xml.write_event(Event::End(end))
     }
 }
@@ -337,11 +345,12 @@ mod tests {
 
     #[test]
     fn characters_xml_cannot_carry_are_escaped_as_text() {
-        let record = r#"{"a":"nul\u0000 esc\u001b tab\t cr\r ffff\uffff ok\u0085","b\u0001":1}"#;
+        let record =
+            r#"{"a":"nul\u0000 esc\u001b tab\t cr\r lf\n ffff\uffff ok\u0085","b\u0001":1}"#;
         assert_eq!(
             run(None, &[record]),
             format!(
-                "{HEAD}<record><a>nul\\u0000 esc\\u001B tab\t cr&#13; ffff\\uFFFF ok\u{85}</a>\
+                "{HEAD}<record><a>nul\\u0000 esc\\u001B tab\t cr&#13; lf&#10; ffff\\uFFFF ok\u{85}</a>\
                  <field name=\"b\\u0001\">1</field></record>\n</records>\n"
             )
         );
