@@ -7,17 +7,18 @@
 //! cannot carry at all are written as the text `\uXXXX`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use aad_common::{Error, Result};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
+use serde::de::{self, DeserializeSeed as _, Deserializer as _};
 
 use crate::fault::{Bad, Faults, Place};
 use crate::flatten::MAX_DEPTH;
 use crate::output::{Sink, recycle};
-use crate::raw::{Kind, array_elements, object_entries, offset_in, push_str};
+use crate::raw::{Key, Kind, array_elements, object_entries, offset_in, push_str};
 use crate::select::{Cells, Select};
 
 /// The element of each array element.
@@ -38,6 +39,18 @@ struct RecordXml {
     xml: Writer<Vec<u8>>,
     /// A decoded string value.
     text: String,
+    /// Try the one-pass writer first: always, but in the test that compares the two.
+    one_pass: bool,
+}
+
+impl RecordXml {
+    fn new() -> RecordXml {
+        RecordXml {
+            xml: Writer::new(Vec::with_capacity(aad_common::io::BUFFER_SIZE)),
+            text: String::new(),
+            one_pass: true,
+        }
+    }
 }
 
 /// Why a record's XML could not be written.
@@ -77,10 +90,7 @@ impl<W: Write> XmlSink<W> {
             root: root.to_string(),
             item: item.to_string(),
             select,
-            body: RecordXml {
-                xml: Writer::new(Vec::with_capacity(aad_common::io::BUFFER_SIZE)),
-                text: String::new(),
-            },
+            body: RecordXml::new(),
             spare: Vec::new(),
         })
     }
@@ -90,10 +100,14 @@ impl<W: Write> XmlSink<W> {
         let item = BytesStart::new(self.item.as_str());
         match &self.select {
             None => {
+                if self.body.streamed_record(&self.item, record) {
+                    return Ok(());
+                }
+                self.body.xml.get_mut().clear();
                 let entries = object_entries(record).map_err(|e| Bad::record(&e, record))?;
                 self.body.xml.write_event(Event::Start(item.borrow()))?;
                 for (key, value) in entries {
-                    self.body.element(&key, value.get(), record, 1)?;
+                    self.body.value(&key, value.get(), record, 1)?;
                 }
             }
             Some(select) => {
@@ -121,14 +135,52 @@ impl RecordXml {
         self.xml.write_event(Event::Start(item.borrow()))?;
         for (name, value) in select.names().iter().zip(cells.iter()) {
             match value {
-                Some(value) => self.element(name, value.get(), record, 1)?,
+                Some(value) => self.value(name, value.get(), record, 1)?,
                 None => self.xml.write_event(Event::Empty(nil(start_tag(name))))?,
             }
         }
         Ok(())
     }
 
-    /// The element `name` holding the JSON value `json`, a part of `record`.
+    /// The element `name` holding the JSON value `json`, a part of `record`, at nesting
+    /// `depth`: written in one pass where [`Streamed`] can, level by level otherwise.
+    fn value(&mut self, name: &str, json: &str, record: &str, depth: usize) -> Result<(), Failure> {
+        let mark = self.xml.get_ref().len();
+        if self.one_pass {
+            let streamed = Streamed {
+                xml: &mut self.xml,
+                name,
+                depth,
+            };
+            if streamed
+                .deserialize(&mut serde_json::Deserializer::from_str(json))
+                .is_ok()
+            {
+                return Ok(());
+            }
+            self.xml.get_mut().truncate(mark);
+        }
+        self.element(name, json, record, depth)
+    }
+
+    /// The whole record element in one pass; `false` (with partial output) when the
+    /// record needs the level-by-level writer, which also reports what is wrong.
+    fn streamed_record(&mut self, item: &str, record: &str) -> bool {
+        let mut parser = serde_json::Deserializer::from_str(record);
+        let streamed = Streamed {
+            xml: &mut self.xml,
+            name: item,
+            depth: 0,
+        };
+        self.one_pass
+            && parser
+                .deserialize_map(streamed)
+                .and_then(|()| parser.end())
+                .is_ok()
+    }
+
+    /// The element `name` holding the JSON value `json`, a part of `record`, parsed one
+    /// level at a time so that numbers keep their text and errors their position.
     fn element(
         &mut self,
         name: &str,
@@ -154,7 +206,7 @@ impl RecordXml {
                 } else {
                     self.xml.write_event(Event::Start(start.borrow()))?;
                     for (key, value) in entries {
-                        self.element(&key, value.get(), record, depth + 1)?;
+                        self.value(&key, value.get(), record, depth + 1)?;
                     }
                     self.xml.write_event(Event::End(start.to_end()))?;
                 }
@@ -166,7 +218,7 @@ impl RecordXml {
                 } else {
                     self.xml.write_event(Event::Start(start.borrow()))?;
                     for value in elements {
-                        self.element(ARRAY_ITEM, value.get(), record, depth + 1)?;
+                        self.value(ARRAY_ITEM, value.get(), record, depth + 1)?;
                     }
                     self.xml.write_event(Event::End(start.to_end()))?;
                 }
@@ -174,33 +226,148 @@ impl RecordXml {
             Kind::String => {
                 self.text.clear();
                 push_str(json, &mut self.text).map_err(|_| Bad::string(json, record))?;
-                self.text_element(start, None)?;
+                text_element(&mut self.xml, start, &self.text)?;
             }
-            Kind::Number | Kind::Bool => self.text_element(start, Some(json))?,
+            Kind::Number | Kind::Bool => text_element(&mut self.xml, start, json)?,
         }
         Ok(())
     }
+}
 
-    /// `<name>text</name>`, or `<name/>` when the text is empty; the text is `literal`,
-    /// or else the decoded string in `self.text`.
-    fn text_element(&mut self, start: BytesStart<'_>, literal: Option<&str>) -> io::Result<()> {
-        let text = literal.unwrap_or(&self.text);
-        if text.is_empty() {
-            return self.xml.write_event(Event::Empty(start));
+/// `<name>text</name>`, or `<name/>` when the text is empty.
+fn text_element(xml: &mut Writer<Vec<u8>>, start: BytesStart<'_>, text: &str) -> io::Result<()> {
+    if text.is_empty() {
+        return xml.write_event(Event::Empty(start));
+    }
+    xml.write_event(Event::Start(start.borrow()))?;
+    // A newline is written as the reference &#10;, so a record stays on one line.
+    for (i, part) in xml_chars(text).split('\n').enumerate() {
+        if i > 0 {
+            xml.write_event(Event::GeneralRef(BytesRef::new("#10")))?;
         }
-        let end = start.to_end().into_owned();
-        self.xml.write_event(Event::Start(start))?;
-        // A newline is written as the reference &#10;, so a record stays on one line.
-        for (i, part) in xml_chars(text).split('\n').enumerate() {
-            if i > 0 {
-                self.xml
-                    .write_event(Event::GeneralRef(BytesRef::new("#10")))?;
-            }
-            if !part.is_empty() {
-                self.xml.write_event(Event::Text(BytesText::new(part)))?;
-            }
+        if !part.is_empty() {
+            xml.write_event(Event::Text(BytesText::new(part)))?;
         }
-        self.xml.write_event(Event::End(end))
+    }
+    xml.write_event(Event::End(start.to_end()))
+}
+
+/// Writes a JSON value as XML while serde_json parses it: one pass, nothing kept.
+///
+/// It gives up (with an error, its output to be dropped) where the level-by-level
+/// writer is needed: a number that is not an integer (serde_json hands those over as
+/// `f64`, which would lose their text: 1.50, 1e3, -0), nesting at the depth limit, or
+/// any error in the input, which the level-by-level writer then reports.
+struct Streamed<'a> {
+    xml: &'a mut Writer<Vec<u8>>,
+    name: &'a str,
+    depth: usize,
+}
+
+impl<'a> Streamed<'a> {
+    fn text<E: de::Error>(self, text: &str) -> Result<(), E> {
+        text_element(self.xml, start_tag(self.name), text).map_err(E::custom)
+    }
+
+    /// Writes the start tag; when the container then turns out to be empty, `close`
+    /// replaces it with an empty-element tag.
+    fn open<E: de::Error>(&mut self) -> Result<(usize, BytesStart<'a>), E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom("deep"));
+        }
+        let mark = self.xml.get_ref().len();
+        let start = start_tag(self.name);
+        self.xml
+            .write_event(Event::Start(start.borrow()))
+            .map_err(E::custom)?;
+        Ok((mark, start))
+    }
+
+    fn close<E: de::Error>(
+        self,
+        (mark, start): (usize, BytesStart<'_>),
+        empty: bool,
+    ) -> Result<(), E> {
+        if empty {
+            self.xml.get_mut().truncate(mark);
+            self.xml.write_event(Event::Empty(start))
+        } else {
+            self.xml.write_event(Event::End(start.to_end()))
+        }
+        .map_err(E::custom)
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for Streamed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Streamed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.xml
+            .write_event(Event::Empty(nil(start_tag(self.name))))
+            .map_err(E::custom)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        self.text(if value { "true" } else { "false" })
+    }
+
+    // JSON integers have one spelling, so these print as they were written.
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        self.text(&value.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        self.text(&value.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(E::custom("not an integer"))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        self.text(value)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let opened = self.open()?;
+        let mut empty = true;
+        while let Some(key) = map.next_key_seed(Key)? {
+            empty = false;
+            map.next_value_seed(Streamed {
+                xml: self.xml,
+                name: &key,
+                depth: self.depth + 1,
+            })?;
+        }
+        self.close(opened, empty)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let opened = self.open()?;
+        let mut empty = true;
+        while seq
+            .next_element_seed(Streamed {
+                xml: self.xml,
+                name: ARRAY_ITEM,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {
+            empty = false;
+        }
+        self.close(opened, empty)
     }
 }
 
@@ -274,14 +441,17 @@ fn not_xml(c: char) -> bool {
 /// True when `name` is an XML 1.0 (fifth edition) name without a colon: an NCName, which
 /// namespace-aware parsers accept as an element name.
 pub(crate) fn is_ncname(name: &str) -> bool {
-    if name.is_ascii() {
-        let bytes = name.as_bytes();
-        return bytes
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    // Most keys are ASCII: decide those on bytes.
+    let ascii_name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    match name.as_bytes() {
+        [first, rest @ ..]
+            if (first.is_ascii_alphabetic() || *first == b'_') && rest.iter().all(ascii_name) =>
+        {
+            return true;
+        }
+        [first, ..] if first.is_ascii() && name.is_ascii() => return false,
+        [] => return false,
+        _ => {}
     }
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
@@ -367,6 +537,56 @@ mod tests {
                 "{HEAD}<record><upn>x</upn><t.0><k>v</k></t.0><gone nil=\"true\"/></record>\n</records>\n"
             )
         );
+    }
+
+    /// The record as the one-pass writer and as the level-by-level writer write it.
+    fn both_writers(record: &str) -> (Option<String>, Option<String>) {
+        let mut fast = RecordXml::new();
+        let streamed = fast.streamed_record("r", record);
+        let fast = streamed.then(|| String::from_utf8(fast.xml.into_inner()).unwrap());
+        let mut exact = RecordXml::new();
+        exact.one_pass = false;
+        let written = exact.value("r", record, record, 0).is_ok();
+        let exact = written.then(|| String::from_utf8(exact.xml.into_inner()).unwrap());
+        (fast, exact)
+    }
+
+    #[test]
+    fn both_writers_agree_and_the_one_pass_writer_knows_its_limits() {
+        for record in [
+            r#"{"a":"x\ny<&>","b":null,"c":[1,-2,18446744073709551615,-9223372036854775808],"d":{},"e":[],"f":true}"#,
+            r##"{"@odata.type":"#x","":"e","1":{"a:b":[[]]},"k\u0000":"\u0001\ud83d\ude00"}"##,
+            r#"{"deep":[[[[[[{"x":[{"y":"z"}]}]]]]]]}"#,
+        ] {
+            let (fast, exact) = both_writers(record);
+            assert!(fast.is_some(), "{record}");
+            assert_eq!(fast, exact, "{record}");
+        }
+        for record in [
+            r#"{"n":1.50}"#,
+            r#"{"n":-0}"#,
+            r#"{"n":1e3}"#,
+            r#"{"n":18446744073709551616}"#,
+        ] {
+            let (fast, exact) = both_writers(record);
+            assert_eq!(fast, None, "{record} needs the exact writer");
+            let number = &record[5..record.len() - 1];
+            assert_eq!(exact.unwrap(), format!("<r><n>{number}</n></r>"));
+        }
+        let deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(both_writers(&deep), (None, None));
+        let deepest = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH - 2),
+            "]".repeat(MAX_DEPTH - 2)
+        );
+        let (fast, exact) = both_writers(&deepest);
+        assert!(fast.is_some());
+        assert_eq!(fast, exact);
     }
 
     #[test]
