@@ -175,7 +175,9 @@ Input. Each line is one JSON object: a record, or a Microsoft Graph page, that i
 object whose keys are only \"value\" (an array) and annotations (keys starting with \
 \"@\" or \"odata.\", such as @odata.context and @odata.nextLink); the elements of its \
 value array are the records. Blank lines are skipped, a UTF-8 byte-order mark at the \
-start of a file is ignored, and CRLF line ends are accepted. Input must be UTF-8.
+start of a file is ignored, and CRLF line ends are accepted. Input must be UTF-8. A line \
+that is not JSON, or JSON but not an object (or a page element that is not an object), \
+is bad data (see EXIT STATUS).
 
 json, ndjson. Without --fields every record is copied byte for byte: numbers, string \
 escapes (\\u00e9, \\/) and key order are kept as they were, only the whitespace around \
@@ -202,11 +204,12 @@ of steps joined by dots; a step names an object key or, when it is a number, an 
 index (targetResources.0.modifiedProperties.1.newValue), so a path reaches inside \
 arrays. A backslash makes the next character literal (@odata\\.type is the one key \
 @odata.type; \\, and \\= likewise). The header of a column is NAME, or the path as \
-written. Without --fields, csv and tsv read the first 1000 records ahead and use their \
-flattened keys, in the order first seen; a key first seen later is reported once on \
-stderr and left out (--strict-fields: the record is an error instead). table and text \
-need no read-ahead: table reads all records first and uses all keys; text prints each \
-record's own keys.
+written. Without --fields, csv and tsv read the first 1000 records (at most 8 MiB of \
+them) ahead and use their flattened keys, in the order first seen; a key first seen \
+later is reported once on stderr and left out (with --strict-fields its record is bad \
+data instead). table and text need no read-ahead: table reads all records first and \
+uses all keys; text prints each record's own keys. When an object repeats a key, the \
+last value fills the column; json, ndjson, text and xml keep both.
 
 CSV and TSV. RFC 4180 through the csv crate: a cell is quoted when it contains the \
 delimiter, a double quote, CR or LF; quotes inside are doubled; a row of one empty \
@@ -214,8 +217,8 @@ cell is written as \"\"; lines end with LF. TSV is the same with a tab as delimi
 (a cell holding a tab or newline is quoted, not escaped). The cells are those of \
 jq -r '[...] | @csv' for the same paths: null and missing are empty in both; they \
 differ only where jq changes the data: jq rewrites numbers (1.50 becomes 1.5, large \
-integers lose digits) and refuses objects and arrays, which aad-format writes as compact \
-JSON. --excel adds a UTF-8 byte-order mark, CRLF line ends, and a leading apostrophe (') \
+integers lose digits), refuses objects and arrays, which aad-format writes as compact \
+JSON, and (jq 1.6) writes a NUL character as the two characters \\0. --excel adds a UTF-8 byte-order mark, CRLF line ends, and a leading apostrophe (') \
 to every string cell and header that starts with =, +, -, @, a tab or a CR, so that a \
 spreadsheet shows it as text instead of running it as a formula (audit data carries \
 attacker-chosen strings). JSON numbers are left as they are.
@@ -242,10 +245,10 @@ columns, cut to --max-width terminal columns with a trailing …. In text and ta
 control characters and Unicode bidirectional controls are shown escaped (\\n, \\t, \
 \\u{1b}, \\u{202e}), so that data cannot move the cursor or reorder the terminal line.
 
-Limits. A line longer than --max-line (16M by default) is an error, read past without \
-being kept in memory. Formats that walk records (csv, tsv, xml, text, table) refuse \
-objects nested more than 128 levels deep; json and ndjson pass-through accept any depth. \
-A string with a lone UTF-16 surrogate escape (\\ud800) is passed through by json and \
+Limits. A line longer than --max-line (16M by default) is bad data, read past without \
+being kept in memory. Without --fields, csv, tsv, text and table refuse a record whose \
+objects nest more than 128 levels deep, and xml one whose objects or arrays do; json \
+and ndjson pass-through, and --fields, accept any depth. A string with a lone UTF-16 surrogate escape (\\ud800) is passed through by json and \
 ndjson and is an error where it has to be decoded.",
     ),
     (
@@ -259,9 +262,13 @@ ndjson and is an error where it has to be decoded.",
 5    transient failures outlasted the retry budget (not used by aad-format)
 6    bad input data: a malformed line stops the run with
      aad-format: error: FILE:LINE:COLUMN: REASON (FILE is <stdin> for stdin, COLUMN
-     counts bytes from 1). With --skip-invalid each bad line is reported as a warning,
-     the run goes on, and the status is 6 when any line was skipped.
-7    a local file could not be read or written",
+     counts bytes from 1, as serde_json reports them). The records before it are
+     written and the document is ended (the JSON array and the XML root are closed).
+     With --skip-invalid each bad line or record is reported as
+     aad-format: warning: FILE:LINE:COLUMN: REASON; skipped
+     the run goes on, and it ends with a count and status 6 when anything was skipped
+     (the output is then complete but for the skipped records).
+7    a local file could not be read or written (an input file)",
     ),
     (
         "ENVIRONMENT",
