@@ -21,7 +21,7 @@ pub(crate) fn parse(list: &str) -> Result<Vec<Column>, String> {
     for item in split_unescaped(list, ',') {
         let item = item.trim();
         if item.is_empty() {
-            return Err(format!("empty column in --fields '{list}'"));
+            return Err(format!("empty column in '{list}'"));
         }
         let (name, path) = match split_unescaped(item, '=').as_slice() {
             [path] => (unescape(path), *path),
