@@ -1222,12 +1222,79 @@ fn head_closing_the_pipe_ends_quietly_with_status_0() {
     }
 }
 
+/// The fixture many times over (2.4 MB), with bad lines and big pages (which the
+/// reading thread formats itself) here and there, so that many jobs are in flight.
+fn big_input_with_bad_lines() -> Vec<u8> {
+    let fixture = fixture();
+    let record = fixture.split(|&b| b == b'\n').next().unwrap();
+    let mut page = b"{\"value\":[".to_vec();
+    for i in 0..300 {
+        if i > 0 {
+            page.push(b',');
+        }
+        page.extend_from_slice(record);
+    }
+    page.extend_from_slice(b"]}\n");
+    let mut input = Vec::new();
+    for i in 0..600 {
+        input.extend_from_slice(&fixture);
+        if i % 200 == 100 {
+            input.extend_from_slice(b"{\"broken\": \n\xff\xfe\n");
+        }
+        if i % 150 == 75 {
+            input.extend_from_slice(&page);
+        }
+    }
+    input
+}
+
+#[test]
+fn threads_write_exactly_what_one_thread_writes() {
+    let input = big_input_with_bad_lines();
+    for output in [
+        &["-t", "json"][..],
+        &["-t", "json", "--pretty"],
+        &["-t", "ndjson"],
+        &["-t", "ndjson", "-f", FIELDS],
+        &["-t", "csv", "-f", FIELDS],
+        &["-t", "tsv", "-f", FIELDS, "--excel"],
+        &["-t", "xml"],
+        &["-t", "xml", "-f", FIELDS],
+        &["-t", "text"],
+    ] {
+        // Stopping at the first bad line, and skipping every bad line.
+        for skip in [&[][..], &["--skip-invalid"]] {
+            let args = |threads: &'static str| {
+                let mut args = vec!["-j", threads];
+                args.extend_from_slice(output);
+                args.extend_from_slice(skip);
+                args
+            };
+            let one = format(&args("1"), input.clone());
+            let four = format(&args("4"), input.clone());
+            assert_eq!(one.code(), 6, "{}", one.describe());
+            assert_eq!(four.code(), one.code(), "{output:?} {skip:?}");
+            assert_eq!(four.stderr, one.stderr, "{output:?} {skip:?}");
+            assert!(
+                four.stdout == one.stdout,
+                "{output:?} {skip:?}: outputs differ"
+            );
+        }
+    }
+}
+
 #[test]
 fn records_reach_the_reader_before_the_input_ends() {
     // aad-fetch writes a page, then waits for the next one: its records must come out
     // now, not when 64 KiB have piled up.
+    for threads in ["1", "2"] {
+        first_record_comes_out_at_once(threads);
+    }
+}
+
+fn first_record_comes_out_at_once(threads: &str) {
     let mut child = tool("aad-format")
-        .args(["-t", "csv", "-f", "id"])
+        .args(["-j", threads, "-t", "csv", "-f", "id"])
         .command_mut()
         .stdin(std::process::Stdio::piped())
         .spawn()

@@ -68,7 +68,7 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// One row of cells in one reused buffer.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Row {
     text: String,
     ends: Vec<usize>,

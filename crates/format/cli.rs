@@ -83,6 +83,10 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) max_line: Option<usize>,
 
+    /// Threads that format records [default: the CPUs, at most 4]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+
     /// Print no warnings, only errors
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -244,6 +248,12 @@ value is empty), and a blank line between records. table: the same cells in alig
 columns, cut to --max-width terminal columns with a trailing …. In text and table, \
 control characters and Unicode bidirectional controls are shown escaped (\\n, \\t, \
 \\u{1b}, \\u{202e}), so that data cannot move the cursor or reorder the terminal line.
+
+Threads. json, ndjson, xml, text, and csv and tsv with --fields format records on \
+--threads threads (by default one per CPU, at most 4) and write them in input order: \
+the output, warnings and errors are byte for byte those of --threads 1. A line longer \
+than 256 KiB (a Graph page) is formatted by the thread that reads, so that memory stays \
+small. csv and tsv without --fields, and table, use one thread.
 
 Limits. A line longer than --max-line (16M by default) is bad data, read past without \
 being kept in memory. Without --fields, csv, tsv, text and table refuse a record whose \

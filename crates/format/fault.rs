@@ -1,6 +1,6 @@
 //! Bad input: where it is, why, and whether the run goes on (`--skip-invalid`).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use aad_common::{Error, Result};
 
@@ -24,6 +24,14 @@ impl Bad {
             at,
             reason: reason.into(),
         }
+    }
+
+    /// A line longer than `--max-line`.
+    pub(crate) fn too_long(max_line: usize) -> Bad {
+        Bad::new(
+            0,
+            format!("line longer than {max_line} bytes (--max-line raises the limit)"),
+        )
     }
 
     /// A serde_json error met while parsing `text`, a part of `record`.
@@ -71,7 +79,7 @@ fn reason(err: &serde_json::Error) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Place {
     /// The file as given, or `<stdin>`.
-    pub(crate) file: Rc<str>,
+    pub(crate) file: Arc<str>,
     /// 1-based line number.
     pub(crate) line: u64,
     /// 1-based byte column of the record's first byte.
@@ -79,6 +87,14 @@ pub(crate) struct Place {
 }
 
 impl Place {
+    /// The place `offset` bytes further on the same line.
+    pub(crate) fn further(&self, offset: usize) -> Place {
+        Place {
+            column: self.column + offset,
+            ..self.clone()
+        }
+    }
+
     /// `file:line:column: reason` for a problem in the record that starts here.
     pub(crate) fn describe(&self, bad: &Bad) -> String {
         format!(
@@ -120,6 +136,11 @@ impl Faults {
         self.skipped += 1;
         self.warn(&format!("{message}; skipped"));
         Ok(())
+    }
+
+    /// True with `--skip-invalid`.
+    pub(crate) fn skips(&self) -> bool {
+        self.skip
     }
 
     /// Prints a warning unless `--quiet`.

@@ -2,23 +2,35 @@
 //! after serde_json has checked it; with `--fields` each record becomes an object of the
 //! columns, their values copied as they were.
 
-use std::io::Write;
-
-use aad_common::{Error, Result};
 use serde_json::value::RawValue;
 
-use crate::fault::{Bad, Faults, Place};
-use crate::output::{Sink, recycle};
-use crate::raw::{Kind, pretty};
+use crate::fault::Bad;
+use crate::output::recycle;
+use crate::raw::{Kind, offset_in, pretty};
+use crate::render::{Frame, Render};
 use crate::select::{Cells, Select};
 
-/// Writes records as a JSON array or as NDJSON.
-pub(crate) struct JsonSink<W: Write> {
-    out: W,
-    /// A JSON array (`--to json`) rather than one object per line.
-    array: bool,
+/// A JSON array (`array`) or NDJSON.
+pub(crate) fn frame(array: bool) -> Frame {
+    if array {
+        Frame {
+            open: b"[\n",
+            between: b",\n",
+            close: b"\n]\n",
+            empty: b"[]\n",
+            ..Frame::default()
+        }
+    } else {
+        Frame::default()
+    }
+}
+
+/// Renders records as JSON objects: one line each, or indented as array elements.
+#[derive(Clone)]
+pub(crate) struct JsonRender {
+    /// One object per line (NDJSON), rather than elements of an array.
+    lines: bool,
     pretty: bool,
-    written: u64,
     /// `--fields`, with each column name already written as a JSON string.
     select: Option<(Select, Vec<String>)>,
     /// The record object built from the columns.
@@ -28,9 +40,9 @@ pub(crate) struct JsonSink<W: Write> {
     spare: Cells<'static>,
 }
 
-impl<W: Write> JsonSink<W> {
-    /// A sink writing an array (`array`) or NDJSON, of whole records or of `select`.
-    pub(crate) fn new(out: W, array: bool, pretty: bool, select: Option<Select>) -> JsonSink<W> {
+impl JsonRender {
+    /// Renders NDJSON lines (`lines`) or array elements, of whole records or `select`.
+    pub(crate) fn new(lines: bool, pretty: bool, select: Option<Select>) -> JsonRender {
         let select = select.map(|select| {
             let keys = select
                 .names()
@@ -39,11 +51,9 @@ impl<W: Write> JsonSink<W> {
                 .collect();
             (select, keys)
         });
-        JsonSink {
-            out,
-            array,
+        JsonRender {
+            lines,
             pretty,
-            written: 0,
             select,
             object: String::new(),
             layout: String::new(),
@@ -52,13 +62,10 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-impl<W: Write> Sink for JsonSink<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
+impl Render for JsonRender {
+    fn render(&mut self, record: &str, out: &mut Vec<u8>) -> Result<(), Bad> {
         let body = match &self.select {
-            None => match whole_record(record) {
-                Ok(body) => body,
-                Err(bad) => return faults.bad(place, bad),
-            },
+            None => whole_record(record)?,
             Some((select, keys)) => {
                 let mut cells = recycle(std::mem::take(&mut self.spare));
                 let selected = select.cells(record, &mut cells);
@@ -66,43 +73,26 @@ impl<W: Write> Sink for JsonSink<W> {
                     columns_object(keys, &cells, &mut self.object);
                 }
                 self.spare = recycle(cells);
-                if let Err(bad) = selected {
-                    return faults.bad(place, bad);
-                }
+                selected?;
                 self.object.as_str()
             }
         };
-        let out = &mut self.out;
-        if self.array {
-            out.write_all(if self.written == 0 { b"[\n" } else { b",\n" })
-                .map_err(Error::stdout)?;
-            if self.pretty {
-                self.layout.clear();
-                self.layout.push_str("  ");
-                pretty(body, 1, &mut self.layout);
-                out.write_all(self.layout.as_bytes())
-            } else {
-                out.write_all(body.as_bytes())
-            }
-            .map_err(Error::stdout)?;
+        if self.pretty {
+            self.layout.clear();
+            self.layout.push_str("  ");
+            pretty(body, 1, &mut self.layout);
+            out.extend_from_slice(self.layout.as_bytes());
         } else {
-            out.write_all(body.as_bytes()).map_err(Error::stdout)?;
-            out.write_all(b"\n").map_err(Error::stdout)?;
+            out.extend_from_slice(body.as_bytes());
         }
-        self.written += 1;
+        if self.lines {
+            out.push(b'\n');
+        }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(Error::stdout)
-    }
-
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
-        if self.array {
-            let end: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
-            self.out.write_all(end).map_err(Error::stdout)?;
-        }
-        self.flush()
+    fn fork(&self) -> Box<dyn Render> {
+        Box::new(self.clone())
     }
 }
 
@@ -112,7 +102,7 @@ fn whole_record(record: &str) -> Result<&str, Bad> {
     match Kind::of(value.get()) {
         Kind::Object => Ok(value.get()),
         kind => Err(Bad::new(
-            crate::raw::offset_in(record, value.get()),
+            offset_in(record, value.get()),
             format!(
                 "expected a record (a JSON object), found {}",
                 kind.described()
@@ -140,21 +130,19 @@ fn columns_object(keys: &[String], cells: &[Option<&RawValue>], out: &mut String
 mod tests {
     use super::*;
     use crate::fields;
+    use crate::render::FrameWriter;
 
     fn run(array: bool, pretty: bool, fields: Option<&str>, records: &[&str]) -> String {
-        let mut out = Vec::new();
-        let mut faults = Faults::new(false, true);
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
-        let mut sink = JsonSink::new(&mut out, array, pretty, select);
-        let place = Place {
-            file: "t".into(),
-            line: 1,
-            column: 1,
-        };
+        let mut render = JsonRender::new(!array, pretty, select);
+        let mut out = Vec::new();
+        let mut writer = FrameWriter::new(&mut out, frame(array)).unwrap();
         for record in records {
-            sink.record(record, &place, &mut faults).unwrap();
+            let mut bytes = Vec::new();
+            render.render(record, &mut bytes).unwrap();
+            writer.record(&bytes).unwrap();
         }
-        sink.finish(&mut faults).unwrap();
+        writer.finish().unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -194,5 +182,14 @@ mod tests {
             run(false, false, Some("num=n,s,missing,\"q"), &[A]),
             "{\"num\":1.50,\"s\":\"\\u00e9\\/\",\"missing\":null,\"\\\"q\":null}\n"
         );
+    }
+
+    #[test]
+    fn bad_records_render_nothing() {
+        let mut render = JsonRender::new(true, false, None);
+        let mut out = Vec::new();
+        let bad = render.render("  [1]", &mut out).unwrap_err();
+        assert_eq!(bad.at, 2);
+        assert!(out.is_empty());
     }
 }

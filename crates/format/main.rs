@@ -14,7 +14,9 @@
 //! | [`select`] | filling `--fields` columns in one pass over a record |
 //! | [`flatten`] | dotted keys, and columns found from them |
 //! | [`cell`] | a value as cell text, `--excel` guards, terminal-safe text |
-//! | [`output`] | the output formats behind one trait |
+//! | [`output`] | how each format is produced; the columns csv, tsv and table share |
+//! | [`render`] | formats whose records stand alone: a renderer and a frame |
+//! | [`parallel`] | renderers on several threads, output in input order |
 //! | [`json_out`], [`csv_out`], [`xml_out`], [`text_out`], [`table_out`] | the formats |
 
 mod cell;
@@ -27,7 +29,9 @@ mod input;
 mod json_out;
 mod output;
 mod page;
+mod parallel;
 mod raw;
+mod render;
 mod run;
 mod select;
 mod settings;

@@ -1,21 +1,19 @@
-//! The output formats behind one interface, and the columns they share.
-
-use std::io::Write;
+//! The output formats: what each one needs, and the columns they share.
 
 use aad_common::Result;
 
 use crate::cli::Format;
-use crate::csv_out::CsvSink;
+use crate::csv_out::{self, CsvRender};
 use crate::fault::{Bad, Faults, Place};
 use crate::flatten::Discover;
-use crate::json_out::JsonSink;
+use crate::json_out::{self, JsonRender};
+use crate::render::{Frame, Render};
 use crate::select::{Cells, Select};
 use crate::settings::Settings;
-use crate::table_out::TableSink;
-use crate::text_out::TextSink;
-use crate::xml_out::XmlSink;
+use crate::text_out::{self, TextRender};
+use crate::xml_out::{self, XmlRender};
 
-/// One output format, fed record by record.
+/// An output format fed record by record, on the calling thread.
 pub(crate) trait Sink {
     /// Writes one record, given as its JSON text (a whole line, or an element of a
     /// page). Bad records go to `faults`; the error is a write failure or the end of
@@ -29,40 +27,49 @@ pub(crate) trait Sink {
     fn finish(&mut self, faults: &mut Faults) -> Result<()>;
 }
 
-/// The sink for `settings`, writing to `out`.
-pub(crate) fn open<'a, W: Write + 'a>(settings: &Settings, out: W) -> Result<Box<dyn Sink + 'a>> {
-    let select = settings.columns.as_deref().map(Select::new);
-    let columns = |select: Option<Select>, strict| match select {
-        Some(select) => Columns::Fields(select),
-        None => Columns::Keys(Discover::new(strict)),
-    };
-    Ok(match settings.format {
-        Format::Json | Format::Ndjson => Box::new(JsonSink::new(
-            out,
-            settings.format == Format::Json,
-            settings.pretty,
-            select,
-        )),
-        Format::Csv | Format::Tsv => Box::new(CsvSink::new(
-            out,
-            if settings.format == Format::Csv {
-                b','
-            } else {
-                b'\t'
-            },
-            columns(select, settings.strict_fields),
-            settings.header,
-            settings.excel,
-        )?),
-        Format::Xml => Box::new(XmlSink::new(out, &settings.root, &settings.item, select)?),
-        Format::Text => Box::new(TextSink::new(out, select)),
-        Format::Table => Box::new(TableSink::new(
-            out,
-            columns(select, false),
-            settings.header,
-            settings.max_width,
-        )),
-    })
+/// How the chosen format is produced.
+pub(crate) enum Output {
+    /// Each record on its own: rendered on any thread, framed in order.
+    Records(Box<dyn Render>, Frame),
+    /// csv or tsv without `--fields`: columns found over a read-ahead.
+    KeyedCsv { delimiter: u8 },
+    /// table: every row first, then the widths.
+    Table(Columns),
+}
+
+impl Output {
+    /// The output for `settings`.
+    pub(crate) fn of(settings: &Settings) -> Result<Output> {
+        let select = settings.columns.as_deref().map(Select::new);
+        let delimiter = if settings.format == Format::Tsv {
+            b'\t'
+        } else {
+            b','
+        };
+        Ok(match (settings.format, select) {
+            (Format::Json | Format::Ndjson, select) => {
+                let array = settings.format == Format::Json;
+                let render = JsonRender::new(!array, settings.pretty, select);
+                Output::Records(Box::new(render), json_out::frame(array))
+            }
+            (Format::Csv | Format::Tsv, Some(select)) => {
+                let frame =
+                    csv_out::frame(delimiter, select.names(), settings.header, settings.excel);
+                let render = CsvRender::new(select, delimiter, settings.excel);
+                Output::Records(Box::new(render), frame)
+            }
+            (Format::Csv | Format::Tsv, None) => Output::KeyedCsv { delimiter },
+            (Format::Xml, select) => Output::Records(
+                Box::new(XmlRender::new(&settings.item, select)),
+                xml_out::frame(&settings.root)?,
+            ),
+            (Format::Text, select) => {
+                Output::Records(Box::new(TextRender::new(select)), text_out::frame())
+            }
+            (Format::Table, Some(select)) => Output::Table(Columns::Fields(select)),
+            (Format::Table, None) => Output::Table(Columns::Keys(Discover::new(false))),
+        })
+    }
 }
 
 /// Where the columns of csv, tsv and table come from.

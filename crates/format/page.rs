@@ -13,17 +13,71 @@ use std::fmt;
 use crate::fault::Bad;
 use crate::raw::{Key, Kind, array_elements, offset_in};
 
-/// What one line holds.
+/// What one non-blank line holds.
 #[derive(Debug)]
-pub(crate) enum Records<'a> {
+enum Records<'a> {
     /// The line is one record (not yet validated: the record walker parses it).
     One,
     /// The records of a page, validated objects, in order.
     Page(Vec<&'a RawValue>),
 }
 
+/// The records of one input line.
+#[derive(Debug)]
+pub(crate) enum LineRecords<'a> {
+    /// A blank line.
+    Blank,
+    /// The line is one record.
+    One(&'a str),
+    /// The line is a page: the line and its records.
+    Page(&'a str, Vec<&'a RawValue>),
+}
+
+impl<'a> LineRecords<'a> {
+    /// The records' texts and their byte offsets in the line.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, usize)> + '_ {
+        let (one, line, page): (Option<&'a str>, &'a str, &[&'a RawValue]) = match self {
+            LineRecords::Blank => (None, "", &[]),
+            LineRecords::One(line) => (Some(line), line, &[]),
+            LineRecords::Page(line, records) => (None, line, records),
+        };
+        let page = page
+            .iter()
+            .map(move |record| (record.get(), offset_in(line, record.get())));
+        one.map(|record| (record, 0)).into_iter().chain(page)
+    }
+}
+
+/// The records of a line's bytes: none for a blank line, else one record or the
+/// records of a page. `number` is the line number (the first line may carry a UTF-16
+/// byte-order mark, which gets its own message).
+pub(crate) fn line_records(bytes: &[u8], number: u64) -> Result<LineRecords<'_>, Bad> {
+    if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+        return Ok(LineRecords::Blank);
+    }
+    let line = std::str::from_utf8(bytes).map_err(|err| {
+        let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+        if number == 1 && utf16 {
+            Bad::new(
+                0,
+                "the input is UTF-16 (it starts with a UTF-16 byte-order mark); \
+                 convert it with: iconv -f UTF-16 -t UTF-8",
+            )
+        } else {
+            Bad::new(
+                err.valid_up_to(),
+                "invalid UTF-8 (the input must be UTF-8 JSON)",
+            )
+        }
+    })?;
+    Ok(match classify(line)? {
+        Records::One => LineRecords::One(line),
+        Records::Page(records) => LineRecords::Page(line, records),
+    })
+}
+
 /// Tells a page from a record.
-pub(crate) fn classify(line: &str) -> Result<Records<'_>, Bad> {
+fn classify(line: &str) -> Result<Records<'_>, Bad> {
     if !may_be_page(line) {
         return Ok(Records::One);
     }
@@ -128,6 +182,30 @@ mod tests {
         ] {
             assert!(matches!(classify(line), Ok(Records::One)), "{line}");
         }
+    }
+
+    fn records_of(bytes: &[u8]) -> Result<Vec<(String, usize)>, Bad> {
+        let records = line_records(bytes, 1)?;
+        Ok(records.iter().map(|(r, at)| (r.to_string(), at)).collect())
+    }
+
+    #[test]
+    fn lines_give_their_records_with_offsets() {
+        assert_eq!(records_of(b" \t\r").unwrap(), []);
+        assert_eq!(
+            records_of(b" {\"a\":1}").unwrap(),
+            [(" {\"a\":1}".to_string(), 0)]
+        );
+        assert_eq!(
+            records_of(br#"{"value":[{"a":1}, {"b":2}]}"#).unwrap(),
+            [
+                (r#"{"a":1}"#.to_string(), 10),
+                (r#"{"b":2}"#.to_string(), 19)
+            ]
+        );
+        assert_eq!(records_of(b"{\"a\":\"\xff\"}").unwrap_err().at, 6);
+        let utf16 = records_of(b"\xFF\xFE{\0").unwrap_err();
+        assert!(utf16.reason.contains("UTF-16"), "{}", utf16.reason);
     }
 
     #[test]

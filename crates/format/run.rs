@@ -1,18 +1,21 @@
-//! The run: parse the command line, open the output format, feed it the records of each
-//! input, end the document.
+//! The run: parse the command line, pick how the format is produced, feed it the
+//! records of each input, end the document.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use aad_common::{Error, Result, Status};
 use clap::Parser;
 
 use crate::cli::Args;
+use crate::csv_out::CsvSink;
 use crate::fault::{Bad, Faults, Place};
 use crate::input::{Line, LineReader};
-use crate::output::{Sink, open};
-use crate::page::{Records, classify};
-use crate::raw::offset_in;
+use crate::output::{Output, Sink};
+use crate::page::line_records;
+use crate::parallel;
+use crate::render::Framed;
 use crate::settings::Settings;
+use crate::table_out::TableSink;
 
 /// aad-format's `run`, for `aad_common::run_main`.
 pub(crate) fn run() -> Result<()> {
@@ -21,23 +24,31 @@ pub(crate) fn run() -> Result<()> {
     };
     let settings = Settings::resolve(args)?;
     let mut faults = Faults::new(settings.skip_invalid, settings.quiet);
-    let mut sink = open(&settings, aad_common::io::stdout())?;
-    let fed = settings
-        .inputs
-        .iter()
-        .try_for_each(|input| read_input(input, settings.max_line, &mut *sink, &mut faults));
-    if let Err(err) = fed {
-        if err.status() != Status::BadData {
-            return Err(err);
+    let out = aad_common::io::stdout;
+    match Output::of(&settings)? {
+        Output::Records(render, frame) if settings.threads > 1 => parallel::run(
+            &settings.inputs,
+            settings.max_line,
+            settings.threads,
+            &*render,
+            frame,
+            out,
+            &mut faults,
+        )?,
+        Output::Records(render, frame) => {
+            let mut sink = Framed::new(render, frame, out())?;
+            sequential(&settings, &mut sink, &mut faults)?;
         }
-        // Bad data stops the run, but what came before it is written and the document
-        // is ended (a closed array, a closed root element), so it stays well-formed.
-        return match sink.finish(&mut faults) {
-            Err(finish) if finish.is_broken_pipe() => Err(finish),
-            _ => Err(err),
-        };
+        Output::KeyedCsv { delimiter } => {
+            let (strict, header, excel) = (settings.strict_fields, settings.header, settings.excel);
+            let mut sink = CsvSink::new(out(), delimiter, strict, header, excel);
+            sequential(&settings, &mut sink, &mut faults)?;
+        }
+        Output::Table(columns) => {
+            let mut sink = TableSink::new(out(), columns, settings.header, settings.max_width);
+            sequential(&settings, &mut sink, &mut faults)?;
+        }
     }
-    sink.finish(&mut faults)?;
     faults.finish()
 }
 
@@ -56,9 +67,29 @@ fn parse_args() -> Result<Option<Args>> {
     }
 }
 
+/// Feeds every record to `sink` on this thread, then ends the document.
+fn sequential(settings: &Settings, sink: &mut dyn Sink, faults: &mut Faults) -> Result<()> {
+    let fed = settings
+        .inputs
+        .iter()
+        .try_for_each(|input| read_input(input, settings.max_line, sink, faults));
+    if let Err(err) = fed {
+        if err.status() != Status::BadData {
+            return Err(err);
+        }
+        // Bad data stops the run, but what came before it is written and the document
+        // is ended (a closed array, a closed root element), so it stays well-formed.
+        return match sink.finish(faults) {
+            Err(finish) if finish.is_broken_pipe() => Err(finish),
+            _ => Err(err),
+        };
+    }
+    sink.finish(faults)
+}
+
 /// Feeds the records of one input to `sink`.
 fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, faults: &mut Faults) -> Result<()> {
-    let file: Rc<str> = if name == "-" {
+    let file: Arc<str> = if name == "-" {
         "<stdin>".into()
     } else {
         name.into()
@@ -70,74 +101,26 @@ fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, faults: &mut Fau
         let Some(line) = line else {
             return Ok(());
         };
-        match line {
-            Line::Text {
-                bytes,
-                number,
-                column,
-            } => {
-                let place = Place {
-                    file: Rc::clone(&file),
-                    line: number,
-                    column,
-                };
-                read_line(bytes, &place, sink, faults)?;
-            }
-            Line::TooLong { number } => {
-                let place = Place {
-                    file: Rc::clone(&file),
-                    line: number,
-                    column: 1,
-                };
-                let limit = max_line.to_string();
-                faults.bad(
-                    &place,
-                    Bad::new(
-                        0,
-                        format!("line longer than {limit} bytes (--max-line raises the limit)"),
-                    ),
-                )?;
+        let (number, column) = match line {
+            Line::Text { number, column, .. } => (number, column),
+            Line::TooLong { number } => (number, 1),
+        };
+        let place = Place {
+            file: Arc::clone(&file),
+            line: number,
+            column,
+        };
+        let Line::Text { bytes, .. } = line else {
+            faults.bad(&place, Bad::too_long(max_line))?;
+            continue;
+        };
+        match line_records(bytes, number) {
+            Err(bad) => faults.bad(&place, bad)?,
+            Ok(records) => {
+                for (record, offset) in records.iter() {
+                    sink.record(record, &place.further(offset), faults)?;
+                }
             }
         }
     }
-}
-
-/// Feeds the record or the page records of one line to `sink`.
-fn read_line(bytes: &[u8], place: &Place, sink: &mut dyn Sink, faults: &mut Faults) -> Result<()> {
-    if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
-        return Ok(());
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => return faults.bad(place, not_utf8(bytes, &err)),
-    };
-    match classify(text) {
-        Err(bad) => faults.bad(place, bad),
-        Ok(Records::One) => sink.record(text, place, faults),
-        Ok(Records::Page(records)) => {
-            for record in records {
-                let place = Place {
-                    column: place.column + offset_in(text, record.get()),
-                    ..place.clone()
-                };
-                sink.record(record.get(), &place, faults)?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Why a line is not UTF-8; a UTF-16 byte-order mark gets its own advice.
-fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error) -> Bad {
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Bad::new(
-            0,
-            "the input is UTF-16 (it starts with a UTF-16 byte-order mark); \
-             convert it with: iconv -f UTF-16 -t UTF-8",
-        );
-    }
-    Bad::new(
-        err.valid_up_to(),
-        "invalid UTF-8 (the input must be UTF-8 JSON)",
-    )
 }

@@ -13,6 +13,9 @@ pub(crate) const DEFAULT_MAX_LINE: usize = 16 << 20;
 /// The default `--max-width` of table cells.
 pub(crate) const DEFAULT_MAX_WIDTH: usize = 40;
 
+/// At most this many threads by default: beyond it, reading and writing dominate.
+const MAX_DEFAULT_THREADS: usize = 4;
+
 /// Resolved settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Settings {
@@ -31,6 +34,8 @@ pub(crate) struct Settings {
     pub(crate) quiet: bool,
     pub(crate) max_width: usize,
     pub(crate) max_line: usize,
+    /// Threads that render records (1: all on the main thread).
+    pub(crate) threads: usize,
 }
 
 impl Settings {
@@ -84,6 +89,13 @@ impl Settings {
         if max_width < 2 {
             return Err(Error::usage("--max-width must be at least 2"));
         }
+        let threads = match args.threads {
+            Some(0) => return Err(Error::usage("--threads must be at least 1")),
+            Some(threads) => threads,
+            None => std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_DEFAULT_THREADS),
+        };
         let inputs = if args.files.is_empty() {
             vec!["-".to_string()]
         } else {
@@ -103,6 +115,7 @@ impl Settings {
             quiet: args.quiet,
             max_width,
             max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
+            threads,
         })
     }
 }
@@ -188,6 +201,7 @@ mod tests {
             &["-t", "table", "--max-width", "1"],
             &["-t", "yaml"],
             &["--max-line", "lots"],
+            &["-j", "0"],
         ] {
             let err = resolve(args).unwrap_err();
             assert_eq!(err.status(), aad_common::Status::Usage, "{args:?}");

@@ -2,28 +2,34 @@
 //! column), and a blank line between records. Control and bidirectional characters are
 //! shown escaped, so one value is always one line and cannot drive the terminal.
 
-use std::io::Write;
-
-use aad_common::{Error, Result};
 use serde_json::value::RawValue;
 
 use crate::cell::{push_cell, push_visible};
-use crate::fault::{Bad, Faults, LONE_SURROGATE, Place};
+use crate::fault::{Bad, LONE_SURROGATE};
 use crate::flatten::{Flatten, walk};
-use crate::output::{Sink, recycle};
+use crate::output::recycle;
+use crate::raw::offset_in;
+use crate::render::{Frame, Render};
 use crate::select::{Cells, Select};
 
-/// Writes records as blocks of `key: value` lines.
-pub(crate) struct TextSink<W: Write> {
-    out: W,
+/// The blank line between records.
+pub(crate) fn frame() -> Frame {
+    Frame {
+        between: b"\n",
+        ..Frame::default()
+    }
+}
+
+/// Renders a record as `key: value` lines.
+#[derive(Clone)]
+pub(crate) struct TextRender {
     select: Option<Select>,
     lines: Lines,
-    written: u64,
     spare: Cells<'static>,
 }
 
 /// The lines of one record.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Lines {
     text: String,
     /// The dotted key being built while flattening.
@@ -32,14 +38,12 @@ struct Lines {
     cell: String,
 }
 
-impl<W: Write> TextSink<W> {
-    /// A sink of all keys, or of the `select` columns.
-    pub(crate) fn new(out: W, select: Option<Select>) -> TextSink<W> {
-        TextSink {
-            out,
+impl TextRender {
+    /// Lines of all keys, or of the `select` columns.
+    pub(crate) fn new(select: Option<Select>) -> TextRender {
+        TextRender {
             select,
             lines: Lines::default(),
-            written: 0,
             spare: Vec::new(),
         }
     }
@@ -57,14 +61,23 @@ impl<W: Write> TextSink<W> {
                 break;
             }
             result = self.lines.line(name, *value).map_err(|reason| {
-                Bad::new(
-                    value.map_or(0, |v| crate::raw::offset_in(record, v.get())),
-                    reason,
-                )
+                Bad::new(value.map_or(0, |v| offset_in(record, v.get())), reason)
             });
         }
         self.spare = recycle(cells);
         result
+    }
+}
+
+impl Render for TextRender {
+    fn render(&mut self, record: &str, out: &mut Vec<u8>) -> Result<(), Bad> {
+        self.lines(record)?;
+        out.extend_from_slice(self.lines.text.as_bytes());
+        Ok(())
+    }
+
+    fn fork(&self) -> Box<dyn Render> {
+        Box::new(self.clone())
     }
 }
 
@@ -105,49 +118,23 @@ impl<'de> Flatten<'de> for Lines {
     }
 }
 
-impl<W: Write> Sink for TextSink<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
-        if let Err(bad) = self.lines(record) {
-            return faults.bad(place, bad);
-        }
-        if self.written > 0 {
-            self.out.write_all(b"\n").map_err(Error::stdout)?;
-        }
-        self.out
-            .write_all(self.lines.text.as_bytes())
-            .map_err(Error::stdout)?;
-        self.written += 1;
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(Error::stdout)
-    }
-
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
-        self.flush()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fields;
+    use crate::render::FrameWriter;
 
     fn run(fields: Option<&str>, records: &[&str]) -> String {
-        let mut out = Vec::new();
-        let mut faults = Faults::new(false, true);
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
-        let mut sink = TextSink::new(&mut out, select);
-        let place = Place {
-            file: "t".into(),
-            line: 1,
-            column: 1,
-        };
+        let mut render = TextRender::new(select);
+        let mut out = Vec::new();
+        let mut writer = FrameWriter::new(&mut out, frame()).unwrap();
         for record in records {
-            sink.record(record, &place, &mut faults).unwrap();
+            let mut bytes = Vec::new();
+            render.render(record, &mut bytes).unwrap();
+            writer.record(&bytes).unwrap();
         }
-        sink.finish(&mut faults).unwrap();
+        writer.finish().unwrap();
         String::from_utf8(out).unwrap()
     }
 

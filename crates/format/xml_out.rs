@@ -15,26 +15,46 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use serde::de::{self, DeserializeSeed as _, Deserializer as _};
 
-use crate::fault::{Bad, Faults, Place};
+use crate::fault::Bad;
 use crate::flatten::MAX_DEPTH;
-use crate::output::{Sink, recycle};
+use crate::output::recycle;
 use crate::raw::{Key, Kind, array_elements, object_entries, offset_in, push_str};
+use crate::render::{Frame, Render};
 use crate::select::{Cells, Select};
 
 /// The element of each array element.
 const ARRAY_ITEM: &str = "item";
 
-/// Writes records as one XML document.
-pub(crate) struct XmlSink<W: Write> {
-    out: W,
-    root: String,
+/// The XML declaration and the root element (an NCName) around the records.
+pub(crate) fn frame(root: &str) -> Result<Frame> {
+    let mut head = Writer::new(Vec::new());
+    head.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| head.get_mut().write_all(b"\n"))
+        .and_then(|()| head.write_event(Event::Start(BytesStart::new(root))))
+        .and_then(|()| head.get_mut().write_all(b"\n"))
+        .map_err(|e| Error::internal(format!("XML writer: {e}")))?;
+    let mut tail = Writer::new(Vec::new());
+    tail.write_event(Event::End(BytesEnd::new(root)))
+        .and_then(|()| tail.get_mut().write_all(b"\n"))
+        .map_err(|e| Error::internal(format!("XML writer: {e}")))?;
+    Ok(Frame {
+        head: head.into_inner(),
+        tail: tail.into_inner(),
+        ..Frame::default()
+    })
+}
+
+/// Renders a record as one `item` element on one line.
+#[derive(Clone)]
+pub(crate) struct XmlRender {
     item: String,
     select: Option<Select>,
     body: RecordXml,
     spare: Cells<'static>,
 }
 
-/// One record's XML, written to the output only when the whole record was good.
+/// One record's XML, copied to the output only when the whole record was good.
+#[derive(Clone)]
 struct RecordXml {
     xml: Writer<Vec<u8>>,
     /// A decoded string value.
@@ -46,7 +66,7 @@ struct RecordXml {
 impl RecordXml {
     fn new() -> RecordXml {
         RecordXml {
-            xml: Writer::new(Vec::with_capacity(aad_common::io::BUFFER_SIZE)),
+            xml: Writer::new(Vec::new()),
             text: String::new(),
             one_pass: true,
         }
@@ -71,28 +91,15 @@ impl From<io::Error> for Failure {
     }
 }
 
-impl<W: Write> XmlSink<W> {
-    /// Writes the declaration and the root start tag; `root` and `item` must be NCNames.
-    pub(crate) fn new(
-        mut out: W,
-        root: &str,
-        item: &str,
-        select: Option<Select>,
-    ) -> Result<XmlSink<W>> {
-        let mut head = Writer::new(&mut out);
-        head.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-            .and_then(|()| head.get_mut().write_all(b"\n"))
-            .and_then(|()| head.write_event(Event::Start(BytesStart::new(root))))
-            .and_then(|()| head.get_mut().write_all(b"\n"))
-            .map_err(Error::stdout)?;
-        Ok(XmlSink {
-            out,
-            root: root.to_string(),
+impl XmlRender {
+    /// Records as `item` elements (an NCName) of all their keys, or of `select`.
+    pub(crate) fn new(item: &str, select: Option<Select>) -> XmlRender {
+        XmlRender {
             item: item.to_string(),
             select,
             body: RecordXml::new(),
             spare: Vec::new(),
-        })
+        }
     }
 
     /// One record as an `item` element holding its keys or its columns.
@@ -119,6 +126,26 @@ impl<W: Write> XmlSink<W> {
         }
         self.body.xml.write_event(Event::End(item.to_end()))?;
         Ok(())
+    }
+}
+
+impl Render for XmlRender {
+    fn render(&mut self, record: &str, out: &mut Vec<u8>) -> Result<(), Bad> {
+        self.body.xml.get_mut().clear();
+        match self.write_record(record) {
+            Ok(()) => {
+                out.extend_from_slice(self.body.xml.get_ref());
+                out.push(b'\n');
+                Ok(())
+            }
+            Err(Failure::Bad(bad)) => Err(bad),
+            // Writing to a vector cannot fail; should it, the record is reported.
+            Err(Failure::Write(err)) => Err(Bad::new(0, format!("XML writer: {err}"))),
+        }
+    }
+
+    fn fork(&self) -> Box<dyn Render> {
+        Box::new(self.clone())
     }
 }
 
@@ -371,33 +398,6 @@ impl<'de> de::Visitor<'de> for Streamed<'_> {
     }
 }
 
-impl<W: Write> Sink for XmlSink<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
-        self.body.xml.get_mut().clear();
-        match self.write_record(record) {
-            Ok(()) => {
-                let xml = self.body.xml.get_mut();
-                xml.push(b'\n');
-                self.out.write_all(xml).map_err(Error::stdout)
-            }
-            Err(Failure::Bad(bad)) => faults.bad(place, bad),
-            Err(Failure::Write(err)) => Err(Error::internal(format!("XML writer: {err}"))),
-        }
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(Error::stdout)
-    }
-
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
-        Writer::new(&mut self.out)
-            .write_event(Event::End(BytesEnd::new(self.root.as_str())))
-            .and_then(|()| self.out.write_all(b"\n"))
-            .map_err(Error::stdout)?;
-        self.flush()
-    }
-}
-
 /// The start tag for a key: `<key>`, or `<field name="key">` when the key is not an
 /// XML name without a colon.
 fn start_tag(key: &str) -> BytesStart<'_> {
@@ -475,21 +475,19 @@ fn is_name_char(c: char) -> bool {
 mod tests {
     use super::*;
     use crate::fields;
+    use crate::render::FrameWriter;
 
     fn run(fields: Option<&str>, records: &[&str]) -> String {
-        let mut out = Vec::new();
-        let mut faults = Faults::new(false, true);
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
-        let mut sink = XmlSink::new(&mut out, "records", "record", select).unwrap();
-        let place = Place {
-            file: "t".into(),
-            line: 1,
-            column: 1,
-        };
+        let mut render = XmlRender::new("record", select);
+        let mut out = Vec::new();
+        let mut writer = FrameWriter::new(&mut out, frame("records").unwrap()).unwrap();
         for record in records {
-            sink.record(record, &place, &mut faults).unwrap();
+            let mut bytes = Vec::new();
+            render.render(record, &mut bytes).unwrap();
+            writer.record(&bytes).unwrap();
         }
-        sink.finish(&mut faults).unwrap();
+        writer.finish().unwrap();
         String::from_utf8(out).unwrap()
     }
 
