@@ -181,7 +181,7 @@ object whose keys are only \"value\" (an array) and annotations (keys starting w
 value array are the records. Blank lines are skipped, a UTF-8 byte-order mark at the \
 start of a file is ignored, and CRLF line ends are accepted. Input must be UTF-8. A line \
 that is not JSON, or JSON but not an object (or a page element that is not an object), \
-is bad data (see EXIT STATUS).
+is bad data (see DIAGNOSTICS).
 
 json, ndjson. Without --fields every record is copied byte for byte: numbers, string \
 escapes (\\u00e9, \\/) and key order are kept as they were, only the whitespace around \
@@ -215,7 +215,7 @@ data instead). table and text need no read-ahead: table reads all records first 
 uses all keys; text prints each record's own keys. When an object repeats a key, the \
 last value fills the column; json, ndjson, text and xml keep both.
 
-CSV and TSV. RFC 4180 through the csv crate: a cell is quoted when it contains the \
+CSV and TSV. RFC 4180 through csv_core (the writer of the csv crate): a cell is quoted when it contains the \
 delimiter, a double quote, CR or LF; quotes inside are doubled; a row of one empty \
 cell is written as \"\"; lines end with LF. TSV is the same with a tab as delimiter \
 (a cell holding a tab or newline is quoted, not escaped). The cells are those of \
