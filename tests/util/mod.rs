@@ -16,6 +16,10 @@
     reason = "each test module uses a different subset of the helpers"
 )]
 #![allow(clippy::print_stderr, reason = "test diagnostics")]
+#![allow(
+    unreachable_pub,
+    reason = "helpers are `pub` for the test modules of this one test binary"
+)]
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -1,0 +1,210 @@
+//! What the command line means: [`Settings::resolve`] checks the options against each
+//! other and the format, and fills in the defaults. Pure: no I/O.
+
+use aad_common::{Error, Result};
+
+use crate::cli::{Args, Format};
+use crate::fields::{self, Column};
+use crate::xml_out::is_ncname;
+
+/// The default `--max-line`: longer than any Graph page of 1000 records.
+pub(crate) const DEFAULT_MAX_LINE: usize = 16 << 20;
+
+/// The default `--max-width` of table cells.
+pub(crate) const DEFAULT_MAX_WIDTH: usize = 40;
+
+/// At most this many threads by default: beyond it, reading and writing dominate.
+const MAX_DEFAULT_THREADS: usize = 4;
+
+/// Resolved settings of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Input names in order; `-` is stdin.
+    pub(crate) inputs: Vec<String>,
+    pub(crate) format: Format,
+    /// `--fields`, when given.
+    pub(crate) columns: Option<Vec<Column>>,
+    pub(crate) pretty: bool,
+    pub(crate) header: bool,
+    pub(crate) excel: bool,
+    pub(crate) root: String,
+    pub(crate) item: String,
+    pub(crate) strict_fields: bool,
+    pub(crate) skip_invalid: bool,
+    pub(crate) quiet: bool,
+    pub(crate) max_width: usize,
+    pub(crate) max_line: usize,
+    /// Threads that render records (1: all on the main thread).
+    pub(crate) threads: usize,
+}
+
+impl Settings {
+    /// Checks `args` and fills in the defaults; an option that does not apply to the
+    /// chosen format is a usage error rather than silently ignored.
+    pub(crate) fn resolve(args: Args) -> Result<Settings> {
+        let format = args.to;
+        let only = |given: bool, option: &str, formats: &[Format], names: &str| {
+            if given && !formats.contains(&format) {
+                Err(Error::usage(format!(
+                    "{option} applies to --to {names}, not to --to {}",
+                    format_name(format)
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        use Format::{Csv, Json, Table, Tsv, Xml};
+        only(args.pretty, "--pretty", &[Json], "json")?;
+        only(
+            args.no_header,
+            "--no-header",
+            &[Csv, Tsv, Table],
+            "csv, tsv and table",
+        )?;
+        only(args.excel, "--excel", &[Csv, Tsv], "csv and tsv")?;
+        only(args.root.is_some(), "--root", &[Xml], "xml")?;
+        only(args.item.is_some(), "--item", &[Xml], "xml")?;
+        only(
+            args.strict_fields,
+            "--strict-fields",
+            &[Csv, Tsv],
+            "csv and tsv",
+        )?;
+        only(args.max_width.is_some(), "--max-width", &[Table], "table")?;
+
+        let columns = if args.fields.is_empty() {
+            None
+        } else {
+            let list = args.fields.join(",");
+            Some(fields::parse(&list).map_err(|e| Error::usage(format!("--fields: {e}")))?)
+        };
+        if args.strict_fields && columns.is_some() {
+            return Err(Error::usage(
+                "--strict-fields applies only without --fields (the columns are then found in the first records)",
+            ));
+        }
+        let root = xml_name("--root", args.root, "records")?;
+        let item = xml_name("--item", args.item, "record")?;
+        let max_width = args.max_width.unwrap_or(DEFAULT_MAX_WIDTH);
+        if max_width < 2 {
+            return Err(Error::usage("--max-width must be at least 2"));
+        }
+        let threads = match args.threads {
+            Some(0) => return Err(Error::usage("--threads must be at least 1")),
+            Some(threads) => threads,
+            None => std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_DEFAULT_THREADS),
+        };
+        let inputs = if args.files.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            args.files
+        };
+        Ok(Settings {
+            inputs,
+            format,
+            columns,
+            pretty: args.pretty,
+            header: !args.no_header,
+            excel: args.excel,
+            root,
+            item,
+            strict_fields: args.strict_fields,
+            skip_invalid: args.skip_invalid,
+            quiet: args.quiet,
+            max_width,
+            max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
+            threads,
+        })
+    }
+}
+
+/// The `--to` spelling of a format.
+fn format_name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// An element name option, checked to be an XML name without a colon.
+fn xml_name(option: &str, name: Option<String>, default: &str) -> Result<String> {
+    let name = name.unwrap_or_else(|| default.to_string());
+    if is_ncname(&name) {
+        Ok(name)
+    } else {
+        Err(Error::usage(format!(
+            "{option} '{name}' is not an XML element name (letters, digits, '_', '-', '.'; no ':'; not starting with a digit)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn resolve(args: &[&str]) -> Result<Settings> {
+        let args = Args::try_parse_from(std::iter::once("aad-format").chain(args.iter().copied()))
+            .map_err(Error::from)?;
+        Settings::resolve(args)
+    }
+
+    #[test]
+    fn defaults() {
+        let s = resolve(&[]).unwrap();
+        assert_eq!(s.inputs, ["-"]);
+        assert_eq!(s.format, Format::Json);
+        assert_eq!(s.columns, None);
+        assert!(s.header);
+        assert_eq!((s.root.as_str(), s.item.as_str()), ("records", "record"));
+        assert_eq!(s.max_line, 16 << 20);
+        assert_eq!(s.max_width, 40);
+    }
+
+    #[test]
+    fn fields_may_be_repeated() {
+        let s = resolve(&["-t", "csv", "-f", "a,b", "--fields", "c=d.0"]).unwrap();
+        let names: Vec<_> = s.columns.unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn options_for_other_formats_are_usage_errors() {
+        for (args, message) in [
+            (
+                &["--pretty", "-t", "ndjson"][..],
+                "--pretty applies to --to json, not to --to ndjson",
+            ),
+            (&["--excel"], "--excel applies to --to csv and tsv"),
+            (&["--root", "r", "-t", "csv"], "--root applies to --to xml"),
+            (&["--no-header", "-t", "xml"], "--no-header applies"),
+            (&["--max-width", "9"], "--max-width applies to --to table"),
+            (
+                &["--strict-fields", "-t", "table"],
+                "--strict-fields applies to --to csv and tsv",
+            ),
+        ] {
+            let err = resolve(args).unwrap_err();
+            assert_eq!(err.status(), aad_common::Status::Usage);
+            assert!(err.to_string().starts_with(message), "{err}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["-t", "xml", "--root", "1st"][..],
+            &["-t", "xml", "--item", "a:b"],
+            &["-t", "csv", "-f", "a,,b"],
+            &["-t", "csv", "-f", "a", "--strict-fields"],
+            &["-t", "table", "--max-width", "1"],
+            &["-t", "yaml"],
+            &["--max-line", "lots"],
+            &["-j", "0"],
+        ] {
+            let err = resolve(args).unwrap_err();
+            assert_eq!(err.status(), aad_common::Status::Usage, "{args:?}");
+        }
+    }
+}
