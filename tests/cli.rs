@@ -8,9 +8,15 @@ fn help_texts_match_their_snapshots() {
     for name in ["aad-fetch", "aad-emulator"] {
         let long = tool(name).arg("--help").success();
         long.assert_quiet();
-        assert_snapshot(&format!("tests/fixtures/cli/{name}-help.txt"), &long.stdout_text());
+        assert_snapshot(
+            &format!("tests/fixtures/cli/{name}-help.txt"),
+            &long.stdout_text(),
+        );
         let short = tool(name).arg("-h").success();
-        assert_snapshot(&format!("tests/fixtures/cli/{name}-h.txt"), &short.stdout_text());
+        assert_snapshot(
+            &format!("tests/fixtures/cli/{name}-h.txt"),
+            &short.stdout_text(),
+        );
     }
 }
 
@@ -19,7 +25,10 @@ fn every_binary_answers_version() {
     for name in ["aad-token", "aad-fetch", "aad-format", "aad-emulator"] {
         let out = tool(name).arg("--version").success();
         out.assert_quiet();
-        assert_eq!(out.stdout_text(), format!("{name} {}\n", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            out.stdout_text(),
+            format!("{name} {}\n", env!("CARGO_PKG_VERSION"))
+        );
     }
 }
 
@@ -43,13 +52,18 @@ fn help_never_shows_environment_values() {
             .arg("--help")
             .success();
         let text = out.stdout_text();
-        assert!(!text.contains("value-from-env"), "{name} --help shows an environment value");
+        assert!(
+            !text.contains("value-from-env"),
+            "{name} --help shows an environment value"
+        );
     }
 }
 
 #[test]
 fn a_closed_stdout_ends_dump_quietly() {
-    let mut child = tool("aad-emulator").args(["--dump", "signIns", "--records", "50000"]).spawn();
+    let mut child = tool("aad-emulator")
+        .args(["--dump", "signIns", "--records", "50000"])
+        .spawn();
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     let mut stderr = String::new();

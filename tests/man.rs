@@ -11,6 +11,12 @@ use clap::CommandFactory as _;
     reason = "the generator reads the definition, not the parsed values"
 )]
 mod fetch_cli;
+#[path = "../crates/format/cli.rs"]
+#[allow(
+    dead_code,
+    reason = "the generator reads the definition, not the parsed values"
+)]
+mod format_cli;
 #[path = "../crates/token/cli.rs"]
 #[allow(
     dead_code,
@@ -151,6 +157,15 @@ fn aad_fetch_page_is_current() {
 }
 
 #[test]
+fn aad_format_page_is_current() {
+    check(
+        "aad-format",
+        format_cli::Args::command(),
+        format_cli::MAN_SECTIONS,
+    );
+}
+
+#[test]
 fn aad_token_page_is_current() {
     check(
         "aad-token",
@@ -164,4 +179,5 @@ fn clap_definitions_are_consistent() {
     aad_emulator::cli::Args::command().debug_assert();
     fetch_cli::Args::command().debug_assert();
     token_cli::Args::command().debug_assert();
+    format_cli::Args::command().debug_assert();
 }

@@ -44,14 +44,17 @@ Examples:
 
   # A cron job every 15 minutes: each event exactly once in one growing file
   # (the token command renews the token when it expires):
-  */15 * * * * aad-fetch directoryAudits --token-command 'aad-token' --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson --since 7d -q
+  */15 * * * * aad-fetch directoryAudits --token-command 'aad-token' --since 7d -q \\
+      --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
   # Only failures, only a few fields, at most 100 records:
-  aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" --select id,activityDateTime,activityDisplayName --max-records 100
+  aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" \\
+      --select id,activityDateTime,activityDisplayName --max-records 100
 
   # The legacy Azure AD Graph report of the 2016 article, saving each page as the
   # PowerShell sample did (auditEvents0.json, auditEvents1.json, ...):
-  aad-token --endpoint v1 --resource https://graph.windows.net | aad-fetch auditEvents --since 7d --save-pages pages/
+  aad-token --endpoint v1 --resource https://graph.windows.net \\
+      | aad-fetch auditEvents --since 7d --save-pages pages/
 
   # What can be fetched:
   aad-fetch --list";

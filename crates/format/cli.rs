@@ -114,9 +114,10 @@ Examples:
     aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv --excel > audits.csv
 
   Chosen columns, renamed, reaching into arrays:
-    aad-format -t csv -f 'time=activityDateTime,activityDisplayName,\\
-      by=initiatedBy.user.userPrincipalName,target=targetResources.0.userPrincipalName,\\
-      new=targetResources.0.modifiedProperties.0.newValue' audits.ndjson
+    aad-format -t csv audits.ndjson \\
+      -f time=activityDateTime,activityDisplayName,by=initiatedBy.user.userPrincipalName \\
+      -f target=targetResources.0.userPrincipalName \\
+      -f new=targetResources.0.modifiedProperties.0.newValue
 
   XML for an old SIEM:
     aad-fetch signIns --since 1h | aad-format --to xml --root signIns --item signIn > signins.xml
