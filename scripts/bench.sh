@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of DESIGN.md §6, side by side in one run, printed as ratios:
 #
+#   0. aad-emulator: time per 1000-record page, memory while serving 1000 pages
 #   1. aad-format against jq, Python and Miller (scripts/bench-format.sh)
 #   2. aad-fetch draining 100 pages x 1000 records at 20 ms latency: wall time against
 #      the floor (pages x latency) and against a Python requests loop; peak RSS
@@ -65,6 +66,24 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 check() { # check NAME OK(0/1)
     if [ "$2" = 1 ]; then echo "ok"; else fail=1; echo "MISSED"; fi
 }
+
+echo
+echo "== 0. aad-emulator: serving speed and memory =="
+start_emulator --records 100000
+"$bin/aad-fetch" directoryAudits --rate off --slice none --max-records 1 > /dev/null
+# Twenty 1000-record pages with no latency: the whole round trip, so an upper bound of
+# the emulator's own time per page.
+read -r e_s _ <<< "$(median3 pages "$bin/aad-fetch" directoryAudits --rate off --slice none --max-records 20000)"
+per_page=$(awk -v s="$e_s" 'BEGIN { printf "%.2f", s * 1000 / 20 }')
+printf '%-44s %8s ms per 1000-record page, round trip (target < 5): %s\n' "aad-emulator" "$per_page" \
+    "$(check serve "$(awk -v a="$per_page" 'BEGIN { print (a < 5) }')")"
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$emulator_pid/status"; }
+"$bin/aad-fetch" directoryAudits --rate off --slice none --top 100 > /dev/null
+before=$(rss)
+"$bin/aad-fetch" directoryAudits --rate off --slice none --top 100 > /dev/null
+after=$(rss)
+printf '%-44s %8s MiB after 1000 pages, %s MiB after 1000 more (flat: within 5%%): %s\n' "aad-emulator RSS" \
+    "$((before / 1024))" "$((after / 1024))" "$(check flat "$(awk -v a="$before" -v b="$after" 'BEGIN { print (b <= a * 1.05) }')")"
 
 if [ "${AAD_BENCH_SKIP_FORMAT:-0}" != 1 ]; then
     echo

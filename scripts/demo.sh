@@ -15,7 +15,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${AAD_DEMO_DIR:-$PWD/demo-out}
 mkdir -p "$out"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+# Headings in bold on a terminal, unless NO_COLOR is set.
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 say "Building aad-token, aad-fetch, aad-format and aad-emulator"
 cargo build --locked --bins --manifest-path "$root/Cargo.toml" >&2

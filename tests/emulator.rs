@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::util::{Emulator, http_get, http_post_form, tool};
+use crate::util::{Emulator, http_get, http_post_form, ids, test_agent, tool};
 
 const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 
@@ -81,13 +81,6 @@ fn drain(first: &str, token: &str) -> (Vec<Value>, usize) {
             None => return (records, pages),
         }
     }
-}
-
-fn ids(records: &[Value]) -> HashSet<String> {
-    records
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect()
 }
 
 #[test]
@@ -795,11 +788,7 @@ fn fault_knobs_fire_on_the_predicted_requests() {
     ]);
     let token = graph_token(&emu);
     let url = format!("{}/v1.0/auditLogs/directoryAudits?$top=5", emu.base_url);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
+    let agent = test_agent(None);
     let mut seen = Vec::new();
     for n in 1..=14 {
         let mut resp = agent
@@ -856,11 +845,7 @@ fn rate_limit_enforces_the_budget_per_client() {
     let emu = Emulator::start(&["--records", "5", "--rate-limit", "3/10s"]);
     let token = graph_token(&emu);
     let url = format!("{}/v1.0/auditLogs/directoryAudits", emu.base_url);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
+    let agent = test_agent(None);
     let statuses: Vec<(u16, Option<String>)> = (0..4)
         .map(|_| {
             let resp = agent
@@ -901,11 +886,7 @@ fn retry_after_can_be_an_http_date() {
         "--retry-after-date",
     ]);
     let token = graph_token(&emu);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
+    let agent = test_agent(None);
     let resp = agent
         .get(&format!("{}/v1.0/auditLogs/directoryAudits", emu.base_url))
         .header("Authorization", &format!("Bearer {token}"))
@@ -1045,23 +1026,7 @@ fn tls_with_the_written_ca_works_from_a_rust_client() {
         ca.to_str().unwrap(),
     ]);
     assert!(emu.base_url.starts_with("https://127.0.0.1:"));
-    let pem = std::fs::read(&ca).unwrap();
-    let roots: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
-        .filter_map(|i| match i.unwrap() {
-            ureq::tls::PemItem::Certificate(c) => Some(c),
-            _ => None,
-        })
-        .collect();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
-                .build(),
-        )
-        .build()
-        .into();
+    let agent = test_agent(Some(ca.to_str().unwrap()));
     let tenant = emu.export("AZURE_TENANT_ID");
     let resp = agent
         .get(&format!(

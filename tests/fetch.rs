@@ -787,3 +787,99 @@ fn a_rejected_token_is_renewed_once_through_the_command() {
         .collect();
     assert_eq!(statuses, vec![401, 200, 200, 200]);
 }
+
+/// Starts `tests/fixtures/odata_server.py` and returns it with its base URL.
+fn odata_server(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new("python3")
+        .arg(crate::util::repo_root().join("tests/fixtures/odata_server.py"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .trim()
+        .to_string();
+    (child, url)
+}
+
+#[test]
+fn drains_an_independent_odata_server_with_relative_links_empty_last_page_and_faults() {
+    for faults in [false, true] {
+        let args: &[&str] = if faults {
+            &["--records", "95", "--page-size", "10", "--faults"]
+        } else {
+            &["--records", "95", "--page-size", "10"]
+        };
+        let (mut server, base) = odata_server(args);
+        let out = tool("aad-fetch")
+            .env("AAD_ACCESS_TOKEN", "any-token")
+            .args([&format!("{base}/odata/Events"), "--rate", "off"])
+            .run();
+        server.kill().unwrap();
+        server.wait().unwrap();
+        out.assert_code(0);
+        let records: Vec<Value> = lines(&out)
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let got: Vec<String> = records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        let want: Vec<String> = (0..95).map(|i| format!("evt-{i:05}")).collect();
+        assert_eq!(got, want, "faults: {faults}");
+        assert_eq!(records[3]["text"], "line\nbreak");
+    }
+}
+
+#[test]
+fn failures_that_outlast_the_retry_budget_exit_5() {
+    let emu = Emulator::start(&["--records", "20", "--fail-every", "1"]);
+    let started = Instant::now();
+    let out = fetch(&emu)
+        .args(["directoryAudits", "--retry-for", "3s"])
+        .run();
+    out.assert_code(5);
+    assert!(
+        out.stderr.contains("no progress for 3s (--retry-for)")
+            && out.stderr.contains("HTTP 503 serviceNotAvailable"),
+        "{}",
+        out.describe()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn verbose_logs_requests_but_never_the_token() {
+    let emu = Emulator::start(&[
+        "--records",
+        "30",
+        "--throttle-every",
+        "2",
+        "--retry-after",
+        "0",
+    ]);
+    let token = token(&emu);
+    let out = tool("aad-fetch")
+        .emulator_env(&emu)
+        .env("AAD_ACCESS_TOKEN", &token)
+        .args(["directoryAudits", "--rate", "off", "--top", "10", "-v"])
+        .success();
+    assert!(
+        out.stderr.contains("GET http://127.0.0.1:")
+            && out.stderr.contains("-> 429")
+            && out.stderr.contains("retry after"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains(&token));
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!out.stderr.contains(signature));
+}

@@ -103,6 +103,7 @@ fn assert_every_flag_listed(name: &str, cmd: &clap::Command, page: &str) {
         "OPTIONS",
         "EXIT STATUS",
         "ENVIRONMENT",
+        "FILES",
         "EXAMPLES",
         "SEE ALSO",
     ] {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{Emulator, bin, repo_root};
+use crate::util::{Emulator, bin, ids, repo_root};
 
 /// A directory holding the four binaries, to put first on PATH.
 fn bin_dir() -> PathBuf {
@@ -67,13 +67,6 @@ fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-fn ids(records: &[Value]) -> HashSet<String> {
-    records
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_string())
         .collect()
 }
 

@@ -9,7 +9,7 @@ use aad_common::token::Secret;
 use ureq::Agent;
 
 use crate::progress::Progress;
-use crate::retry::parse_retry_after;
+use aad_common::query::parse_retry_after;
 
 /// The largest page body accepted (a 1000-record sign-in page is a few MB).
 const MAX_BODY: u64 = 512 << 20;

@@ -176,8 +176,9 @@ pub(crate) fn resolve(
 ) -> Result<String, PageError> {
     let base = UriAbsoluteStr::new(page_url.split('#').next().unwrap_or(page_url))
         .map_err(|_| PageError::BadLink(page_url.to_string()))?;
+    let link = encode_stray_characters(link.trim());
     let reference =
-        UriReferenceStr::new(link.trim()).map_err(|_| PageError::BadLink(link.to_string()))?;
+        UriReferenceStr::new(&link).map_err(|_| PageError::BadLink(link.to_string()))?;
     let resolved = reference.resolve_against(base).to_string();
     if origin(&resolved) != origin(page_url) {
         return Err(PageError::ForeignLink(resolved));
@@ -186,6 +187,24 @@ pub(crate) fn resolve(
         Some(version) => with_api_version(&resolved, version),
         None => resolved,
     })
+}
+
+/// Percent-encodes the characters a URI may not contain (spaces, quotes, `<>{}|\\^` and
+/// non-ASCII), which some servers leave raw in their links; a valid link is unchanged.
+fn encode_stray_characters(link: &str) -> Cow<'_, str> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b);
+    if link.bytes().all(allowed) {
+        return Cow::Borrowed(link);
+    }
+    let mut out = String::with_capacity(link.len() + 16);
+    for b in link.bytes() {
+        if allowed(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `scheme://host:port`, lowercased, with the default port made explicit.
@@ -306,6 +325,19 @@ mod tests {
                 .unwrap()
                 .as_deref(),
             Some("https://graph.microsoft.com/v1.0/x?y=1")
+        );
+    }
+
+    #[test]
+    fn sloppy_links_with_raw_spaces_are_encoded_not_refused() {
+        let body = r#"{"value":[],"@odata.nextLink":"https://graph.microsoft.com/v1.0/x?$filter=a eq 'b c'&$skiptoken=é"}"#;
+        assert_eq!(
+            Page::parse(body.as_bytes().to_vec(), URL, None)
+                .unwrap()
+                .next
+                .unwrap()
+                .as_deref(),
+            Some("https://graph.microsoft.com/v1.0/x?$filter=a%20eq%20'b%20c'&$skiptoken=%C3%A9")
         );
     }
 

@@ -1,7 +1,8 @@
-//! Waiting before a retry: `Retry-After` when the service gives one, else exponential
-//! backoff with full jitter (1 s base, 60 s cap).
+//! Waiting before a retry: `Retry-After` when the service gives one
+//! (`aad_common::query::parse_retry_after`), else exponential backoff with full jitter
+//! (1 s base, 60 s cap).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -55,42 +56,9 @@ pub(crate) fn request_id() -> String {
     )
 }
 
-/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110).
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(&value.replace("GMT", "+0000")).ok()?;
-    let when: SystemTime = when.with_timezone(&chrono::Utc).into();
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO),
-            "a past date means now"
-        );
-        let future = (chrono::Utc::now() + chrono::TimeDelta::seconds(30))
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string();
-        let wait = parse_retry_after(&future).unwrap();
-        assert!(
-            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        assert_eq!(parse_retry_after("soon"), None);
-    }
 
     #[test]
     fn backoff_grows_to_the_cap_with_jitter() {

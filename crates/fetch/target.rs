@@ -4,35 +4,12 @@
 //! target builds the first page's URL with the `$filter` (time window, event type,
 //! `--filter`), `$select` and `$top` options, percent-encoded as Graph expects.
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-
+use aad_common::query::{ODATA_QUERY, encode_pairs};
 use aad_common::time::graph_time;
 use aad_common::{Error, Result};
 
 use crate::reports::{self, Api, Report};
 use crate::window::Slice;
-
-/// Percent-encoded in query names and values; OData's punctuation (`$ ' ( ) , : /`)
-/// stays readable, as in the service's own links.
-const QUERY: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'=')
-    .add(b'?')
-    .add(b'<')
-    .add(b'>')
-    .add(b'[')
-    .add(b']')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 /// A resolved thing to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,17 +197,11 @@ impl Target {
             pairs.push(("$select".to_string(), select.clone()));
         }
         pairs.push(("$top".to_string(), options.top.to_string()));
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, QUERY),
-                    utf8_percent_encode(v, QUERY)
-                )
-            })
-            .collect();
-        format!("{}?{}", self.url, query.join("&"))
+        let query = encode_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ODATA_QUERY,
+        );
+        format!("{}?{query}", self.url)
     }
 
     /// What identifies the query in a state file: the same report and options, the same state.

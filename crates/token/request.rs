@@ -197,9 +197,7 @@ fn exchange(agent: &Agent, request: &Request) -> Result<(Reply, Option<Duration>
     };
     let request_id = header("request-id").or_else(|| header("x-ms-request-id"));
     let location = header("location");
-    let retry_after = header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = header("retry-after").and_then(|v| aad_common::query::parse_retry_after(&v));
     let status = response.status().as_u16();
     let body = response
         .body_mut()

@@ -124,9 +124,11 @@ impl Emulator {
         self.child.wait().expect("wait for emulator")
     }
 
-    /// A plain GET against the emulator (test-side inspection, e.g. `/_emulator/truth`).
+    /// A plain GET against the emulator (test-side inspection, e.g. `/_emulator/truth`),
+    /// trusting its CA when it serves https.
     pub fn get(&self, path_and_query: &str) -> (u16, String) {
-        http_get(&format!("{}{path_and_query}", self.base_url), &[])
+        let agent = test_agent(self.exports.get("SSL_CERT_FILE").map(String::as_str));
+        get_with(&agent, &format!("{}{path_and_query}", self.base_url), &[])
     }
 }
 
@@ -149,14 +151,34 @@ fn unquote(v: &str) -> String {
     }
 }
 
-/// A GET with extra headers; returns status and body text. Never follows redirects.
-pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// The agent the tests use for their own requests: no redirects, no proxy, HTTP error
+/// statuses returned as responses, and the CA certificates in `ca` (a PEM file) trusted.
+pub fn test_agent(ca: Option<&str>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .proxy(None)
-        .build()
-        .into();
+        .proxy(None);
+    if let Some(path) = ca {
+        let pem = std::fs::read(path).unwrap_or_else(|e| panic!("CA file {path}: {e}"));
+        let roots: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        config = config.tls_config(tls.build());
+    }
+    config.build().into()
+}
+
+/// A GET with extra headers; returns status and body text. Never follows redirects.
+pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    get_with(&test_agent(None), url, headers)
+}
+
+fn get_with(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut req = agent.get(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -174,13 +196,7 @@ pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
 
 /// A POST of a form; returns status and body text.
 pub fn http_post_form(url: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .proxy(None)
-        .build()
-        .into();
-    let mut req = agent.post(url);
+    let mut req = test_agent(None).post(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -190,6 +206,14 @@ pub fn http_post_form(url: &str, form: &[(&str, &str)], headers: &[(&str, &str)]
     let status = resp.status().as_u16();
     let body = resp.body_mut().read_to_string().unwrap_or_default();
     (status, body)
+}
+
+/// The `id` of each record.
+pub fn ids(records: &[serde_json::Value]) -> std::collections::HashSet<String> {
+    records
+        .iter()
+        .map(|r| r["id"].as_str().expect("record without an id").to_string())
+        .collect()
 }
 
 /// Environment variables a developer's shell may carry that change the tools' behaviour.

@@ -13,6 +13,7 @@
 //! | [`cloud`] | national cloud presets and the service base URLs |
 //! | [`token`] | the token document (raw or `az`-shaped JSON), JWT decoding, [`token::Secret`] |
 //! | [`service_error`] | OAuth/Graph/legacy error bodies and their hints |
+//! | [`query`] | OData query encoding, `Retry-After` |
 //! | [`time`] | Graph timestamps, durations (`90m`, `7d`), request budgets (`5/10s`) |
 //! | [`sanitize`] | escaping untrusted text for terminals, redacting secrets in URLs |
 
@@ -21,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod io;
 pub mod process;
+pub mod query;
 pub mod sanitize;
 pub mod service_error;
 pub mod status;

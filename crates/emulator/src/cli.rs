@@ -236,5 +236,9 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
         "ENVIRONMENT",
         "With --print-env, the emulator prints these lines before 'listening on': AZURE_AUTHORITY_HOST, AAD_GRAPH_URL, AAD_LEGACY_GRAPH_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AAD_CLIENT_SECRET_FILE (a file holding the secret, mode 0600), SSL_CERT_FILE (with --tls), and for other credential kinds AAD_EMULATOR_CERTIFICATE_PATH (PEM certificate and key), AAD_EMULATOR_FEDERATED_TOKEN_FILE, AAD_EMULATOR_IMDS_ENDPOINT, AAD_EMULATOR_IDENTITY_ENDPOINT, AAD_EMULATOR_IDENTITY_HEADER, AAD_EMULATOR_USER_ASSIGNED_CLIENT_ID and AAD_EMULATOR_NOPERM_CLIENT_ID (an application without AuditLog.Read.All).",
     ),
+    (
+        "FILES",
+        "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).",
+    ),
     ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-format(1)"),
 ];

@@ -137,7 +137,7 @@ pub(crate) const HOSTILE: &[&str] = &[
     "@SUM(A1:A2)",
     "\ttab leader",
     "\rcarriage return leader",
-    "bell\u{7} escape\u{1b}[31m red \u{1b}[0m nul\u{0} del\u{7f}",
+    "bell\u{7} escape\u{1b}[31m red \u{1b}[0m unit separator\u{1f} del\u{7f}",
     "emoji 🔥👩‍💻🇺🇳 and combining é̃",
     "RTL مرحبا بالعالم \u{202e}gnp.exe\u{202c} שלום",
     "zero\u{200b}width and \u{feff}bom inside",

@@ -5,9 +5,10 @@ pub(crate) mod filter;
 use std::cmp::Reverse;
 use std::sync::Arc;
 
+use aad_common::query::{ODATA_QUERY, encode_pairs};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::AsciiSet;
 
 use crate::store::Key;
 use crate::time::Ticks;
@@ -98,30 +99,8 @@ impl Cursor {
     }
 }
 
-/// Characters percent-encoded in query values of next links; OData's own punctuation
-/// (`$ ' ( ) , : /`) stays readable, as in the service's links.
-const QUERY_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'=')
-    .add(b'?')
-    .add(b'<')
-    .add(b'>')
-    .add(b'[')
-    .add(b']')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// Stricter set for relative links: `$` encoded too, to exercise clients' decoding.
-const QUERY_VALUE_STRICT: &AsciiSet = &QUERY_VALUE
+const QUERY_VALUE_STRICT: &AsciiSet = &ODATA_QUERY
     .add(b'$')
     .add(b'\'')
     .add(b',')
@@ -134,21 +113,16 @@ pub(crate) fn next_query(kept: &[(String, String)], token: &str, strict: bool) -
     let set = if strict {
         QUERY_VALUE_STRICT
     } else {
-        QUERY_VALUE
+        ODATA_QUERY
     };
-    let mut parts: Vec<String> = kept
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, set),
-                utf8_percent_encode(v, set)
-            )
-        })
-        .collect();
     let name = if strict { "%24skiptoken" } else { "$skiptoken" };
-    parts.push(format!("{name}={token}"));
-    parts.join("&")
+    let options = encode_pairs(kept.iter().map(|(k, v)| (k.as_str(), v.as_str())), set);
+    let skiptoken = format!("{name}={token}");
+    if options.is_empty() {
+        skiptoken
+    } else {
+        format!("{options}&{skiptoken}")
+    }
 }
 
 #[cfg(test)]
