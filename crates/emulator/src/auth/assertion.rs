@@ -114,17 +114,10 @@ fn certificate(
             ),
         ));
     }
-    let claim = |name: &str| {
-        parsed
-            .claims
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    if !claim("sub").eq_ignore_ascii_case(client_id) {
+    if !parsed.claim("sub").eq_ignore_ascii_case(client_id) {
         return Err((401, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .".to_string()));
     }
-    let aud = claim("aud");
+    let aud = parsed.claim("aud");
     let good_aud = [
         dir.tenant_id.as_str(),
         dir.tenant_domain.as_str(),
@@ -149,7 +142,7 @@ fn certificate(
             ),
         ));
     }
-    if claim("jti").is_empty() {
+    if parsed.claim("jti").is_empty() {
         return Err((
             400,
             "invalid_request",
@@ -161,15 +154,7 @@ fn certificate(
 }
 
 fn federated(dir: &Directory, parsed: &jwt::Parsed, now: i64) -> Result<(), Refusal> {
-    let claim = |name: &str| {
-        parsed
-            .claims
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let iss = claim("iss");
+    let iss = parsed.claim("iss");
     if iss != FEDERATION_ISSUER {
         return Err((
             400,
@@ -184,7 +169,7 @@ fn federated(dir: &Directory, parsed: &jwt::Parsed, now: i64) -> Result<(), Refu
     if !dir.federation_key.signed(parsed) {
         return Err((401, "invalid_client", 700027, "Client assertion failed signature validation. The federated token is not signed by the issuer's keys.".to_string()));
     }
-    let sub = claim("sub");
+    let sub = parsed.claim("sub");
     if sub != FEDERATION_SUBJECT {
         return Err((
             400,

@@ -28,6 +28,16 @@ pub(crate) struct Parsed {
     pub signature: Vec<u8>,
 }
 
+impl Parsed {
+    /// A string claim, or "" when it is missing or not a string.
+    pub(crate) fn claim(&self, name: &str) -> &str {
+        self.claims
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
 /// Why a token was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenProblem {
