@@ -883,3 +883,42 @@ fn verbose_logs_requests_but_never_the_token() {
     let signature = token.rsplit('.').next().unwrap();
     assert!(!out.stderr.contains(signature));
 }
+
+#[test]
+fn the_progress_line_counts_pages_and_quiet_silences_it() {
+    let emu = Emulator::start(&[
+        "--records",
+        "30",
+        "--throttle-every",
+        "2",
+        "--retry-after",
+        "0",
+    ]);
+    let out = fetch(&emu)
+        .args(["directoryAudits", "--top", "10", "--progress"])
+        .success();
+    assert!(
+        out.stderr
+            .contains("\r\x1b[2Kaad-fetch: directoryAudits · "),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("· 2 pages · 20 records") && !out.stderr.contains("slice"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("throttled, retrying in"),
+        "waits are shown: {}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.ends_with("\r\x1b[2K"),
+        "the line is cleared at the end"
+    );
+    let quiet = fetch(&emu)
+        .args(["directoryAudits", "--top", "10", "--progress", "-q"])
+        .success();
+    quiet.assert_quiet();
+}

@@ -44,8 +44,11 @@ impl Slice {
         ))
     }
 
-    /// `2026-11-20 00:00..2026-11-21 00:00` for progress lines.
+    /// `2026-11-20 00:00..2026-11-21 00:00` for progress lines; empty for an unbounded slice.
     pub(crate) fn label(&self) -> String {
+        if self.start.is_none() && self.end.is_none() {
+            return String::new();
+        }
         let show = |t: Option<DateTime<Utc>>| {
             t.map_or_else(
                 || "…".to_string(),
