@@ -49,8 +49,23 @@ pub(crate) struct Routed {
     pub log: Value,
 }
 
+/// What every handler of one request needs: the shared state, the request, its ids and
+/// the time it is answered at.
+struct Call<'a> {
+    state: &'a State,
+    req: &'a Incoming<'a>,
+    ids: &'a RequestIds,
+    now: i64,
+}
+
 /// Dispatches a service request (not `/_emulator/`).
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
+    let call = Call {
+        state,
+        req,
+        ids,
+        now,
+    };
     let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     let mut log = json!({
         "method": req.method,
@@ -61,12 +76,8 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
     });
     let endpoint = req.path.to_string();
     let reply = match (req.method, segments.as_slice()) {
-        ("POST", [tenant, "oauth2", "v2.0", "token"]) => {
-            token(state, req, tenant, true, ids, now, &mut log)
-        }
-        ("POST", [tenant, "oauth2", "token"]) => {
-            token(state, req, tenant, false, ids, now, &mut log)
-        }
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(&call, tenant, true, &mut log),
+        ("POST", [tenant, "oauth2", "token"]) => token(&call, tenant, false, &mut log),
         (_, [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"]) => Reply::oauth_error(
             400,
             "invalid_request",
@@ -103,11 +114,10 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
             now,
         ),
         (method, [version @ ("v1.0" | "beta"), "auditLogs", report]) => {
-            graph_report(state, req, version, report, method, ids, now, &mut log)
+            graph_report(&call, version, report, method, &mut log)
         }
-        (_, [version @ ("v1.0" | "beta"), rest @ ..]) => {
+        (_, ["v1.0" | "beta", rest @ ..]) => {
             let segment = rest.first().copied().unwrap_or("");
-            let _ = version;
             Reply::graph_error(
                 400,
                 "BadRequest",
@@ -121,10 +131,8 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
             &format!("Invalid version: '{version}'."),
             ids,
         ),
-        ("GET", [tenant, "reports"]) => legacy(state, req, tenant, None, ids, now, &mut log),
-        ("GET", [tenant, "reports", name]) => {
-            legacy(state, req, tenant, Some(name), ids, now, &mut log)
-        }
+        ("GET", [tenant, "reports"]) => legacy(&call, tenant, None, &mut log),
+        ("GET", [tenant, "reports", name]) => legacy(&call, tenant, Some(name), &mut log),
         _ => Reply::graph_error(
             404,
             "NotFound",
@@ -139,20 +147,16 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
     }
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one place that threads the request through"
-)]
 fn graph_report(
-    state: &State,
-    req: &Incoming<'_>,
+    call: &Call<'_>,
     version: &str,
     report: &str,
     method: &str,
-    ids: &RequestIds,
-    now: i64,
     log: &mut Value,
 ) -> Reply {
+    let Call {
+        state, req, ids, ..
+    } = *call;
     let dataset = match report.to_ascii_lowercase().as_str() {
         "directoryaudits" => Dataset::DirectoryAudits,
         "signins" => Dataset::SignIns(SignInType::InteractiveUser),
@@ -174,7 +178,7 @@ fn graph_report(
             ids,
         );
     }
-    let caller = match authenticate(state, req, Api::Graph, ids, now, log) {
+    let caller = match authenticate(call, Api::Graph, log) {
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
@@ -194,15 +198,10 @@ fn graph_report(
     reports::list(state, &listing, &caller, ids)
 }
 
-fn legacy(
-    state: &State,
-    req: &Incoming<'_>,
-    tenant: &str,
-    name: Option<&str>,
-    ids: &RequestIds,
-    now: i64,
-    log: &mut Value,
-) -> Reply {
+fn legacy(call: &Call<'_>, tenant: &str, name: Option<&str>, log: &mut Value) -> Reply {
+    let Call {
+        state, req, ids, ..
+    } = *call;
     if !state.dir.is_tenant(tenant) {
         return Reply::legacy_error(
             400,
@@ -211,7 +210,7 @@ fn legacy(
             ids,
         );
     }
-    let caller = match authenticate(state, req, Api::Legacy, ids, now, log) {
+    let caller = match authenticate(call, Api::Legacy, log) {
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
@@ -249,14 +248,13 @@ fn legacy(
 }
 
 /// Checks the bearer token; the refusal as the API words it.
-fn authenticate(
-    state: &State,
-    req: &Incoming<'_>,
-    api: Api,
-    ids: &RequestIds,
-    now: i64,
-    log: &mut Value,
-) -> Result<Caller, Reply> {
+fn authenticate(call: &Call<'_>, api: Api, log: &mut Value) -> Result<Caller, Reply> {
+    let Call {
+        state,
+        req,
+        ids,
+        now,
+    } = *call;
     match bearer::check(&state.dir, req.header(AUTHORIZATION.as_str()), api, now) {
         Ok(caller) => {
             log["client"] = json!(caller.client_id);
@@ -283,19 +281,13 @@ fn authenticate(
     }
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one place that threads the request through"
-)]
-fn token(
-    state: &State,
-    req: &Incoming<'_>,
-    tenant: &str,
-    v2: bool,
-    ids: &RequestIds,
-    now: i64,
-    log: &mut Value,
-) -> Reply {
+fn token(call: &Call<'_>, tenant: &str, v2: bool, log: &mut Value) -> Reply {
+    let Call {
+        state,
+        req,
+        ids,
+        now,
+    } = *call;
     let form_type = req
         .header(CONTENT_TYPE.as_str())
         .unwrap_or_default()

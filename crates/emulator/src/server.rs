@@ -501,7 +501,7 @@ async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Response<Body>
         host: &host,
     };
     let mut routed = routes::route(&state, &incoming, &ids, now);
-    routed.log["gzip"] = json!(gzip && routed.reply.body.len() >= GZIP_MIN);
+    routed.log["gzip"] = json!(compresses(gzip, &routed.reply));
     let status = routed.reply.status;
     let fault = routed.reply.fault;
     if state.config.verbose {
@@ -583,13 +583,20 @@ fn testing(state: &State, name: &str, query: &str) -> Reply {
 }
 
 /// Turns a reply into a response: headers, optional gzip, optional truncation.
+/// Whether a reply goes out gzip-compressed: the client accepts it and the body is
+/// large enough to be worth it.
+fn compresses(accepted: bool, reply: &Reply) -> bool {
+    accepted && reply.body.len() >= GZIP_MIN
+}
+
 fn encode(reply: Reply, gzip: bool) -> Response<Body> {
     let mut builder = Response::builder().status(reply.status);
     for (name, value) in &reply.headers {
         builder = builder.header(*name, value);
     }
+    let compress = compresses(gzip, &reply);
     let mut body = reply.body;
-    if gzip && body.len() >= GZIP_MIN {
+    if compress {
         let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
         if encoder.write_all(&body).is_ok()
             && let Ok(compressed) = encoder.finish()
