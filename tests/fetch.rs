@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::util::{Emulator, Output, Tool, http_post_form, tool};
 
 /// A token the emulator accepts for both APIs (its own base URL as the resource).
-fn token(emu: &Emulator) -> String {
+pub(crate) fn token(emu: &Emulator) -> String {
     token_for(emu, emu.export("AZURE_CLIENT_ID"))
 }
 
@@ -38,21 +38,21 @@ fn token_for(emu: &Emulator, client: &str) -> String {
 }
 
 /// aad-fetch pointed at the emulator, with a token in AAD_ACCESS_TOKEN and no pacing.
-fn fetch(emu: &Emulator) -> Tool {
+pub(crate) fn fetch(emu: &Emulator) -> Tool {
     tool("aad-fetch")
         .emulator_env(emu)
         .env("AAD_ACCESS_TOKEN", token(emu))
         .args(["--rate", "off"])
 }
 
-fn truth(emu: &Emulator, report: &str) -> Vec<String> {
+pub(crate) fn truth(emu: &Emulator, report: &str) -> Vec<String> {
     let (status, body) = emu.get(&format!("/_emulator/truth?report={report}"));
     assert_eq!(status, 200);
     body.lines().map(str::to_string).collect()
 }
 
 /// Lines as a sorted multiset, for order-insensitive exact comparison.
-fn multiset(lines: impl IntoIterator<Item = String>) -> BTreeMap<String, usize> {
+pub(crate) fn multiset(lines: impl IntoIterator<Item = String>) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for l in lines {
         *m.entry(l).or_insert(0) += 1;
@@ -60,12 +60,12 @@ fn multiset(lines: impl IntoIterator<Item = String>) -> BTreeMap<String, usize> 
     m
 }
 
-fn lines(out: &Output) -> Vec<String> {
+pub(crate) fn lines(out: &Output) -> Vec<String> {
     out.stdout_text().lines().map(str::to_string).collect()
 }
 
 /// Asserts two record sets are equal, describing the difference briefly when not.
-fn assert_same_records(got: &[String], want: &[String], what: &str) {
+pub(crate) fn assert_same_records(got: &[String], want: &[String], what: &str) {
     let (g, w) = (
         multiset(got.iter().cloned()),
         multiset(want.iter().cloned()),
@@ -81,7 +81,7 @@ fn assert_same_records(got: &[String], want: &[String], what: &str) {
     }
 }
 
-fn requests(emu: &Emulator, endpoint_part: &str) -> Vec<Value> {
+pub(crate) fn requests(emu: &Emulator, endpoint_part: &str) -> Vec<Value> {
     emu.get("/_emulator/requests")
         .1
         .lines()
@@ -790,23 +790,8 @@ fn a_rejected_token_is_renewed_once_through_the_command() {
 
 /// Starts `tests/fixtures/odata_server.py` and returns it with its base URL.
 fn odata_server(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = std::process::Command::new("python3")
-        .arg(crate::util::repo_root().join("tests/fixtures/odata_server.py"))
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .trim()
-        .to_string();
-    (child, url)
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    crate::util::python_server("odata_server.py", &args)
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod util;
 mod cli;
 mod emulator;
 mod fetch;
+mod fetch_state;
 mod format;
 mod man;
 mod pipeline;

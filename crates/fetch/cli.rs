@@ -240,12 +240,13 @@ The window is fetched as slices of --slice, oldest first, each its own chain of 
     ),
     (
         "INCREMENTAL STATE",
-        "With --state FILE each run fixes its window end at now minus --lag before it starts. The window starts at the checkpoint minus --overlap (the first run starts at --since, or one day before the window end). Records are written oldest slice first; after every page written out the state file is rewritten atomically (temporary file, fsync, rename): the checkpoint (the end of the last completed slice), the output file length, and the id, content hash and time of every record emitted since checkpoint minus overlap. A record already emitted is skipped according to --dedup (changed: same id and same content; id: same id; none). A skip token cannot be resumed, so a run that was stopped refetches the slice in progress from its start and skips what it already emitted. A second run on the same state file refuses to start while the first holds its lock (FILE.lock).\n\n\
-The state file is JSON: {\"version\":1,\"query\":\"<report and filter>\",\"checkpoint\":\"<RFC 3339>\",\"output\":{\"path\":\"...\",\"length\":N},\"emitted\":[{\"id\":\"...\",\"hash\":\"<16 hex digits of SHA-256>\",\"time\":\"<RFC 3339>\"},...]}. It refers to one report and query; using it for another is an error.",
+        "With --state FILE each run fixes its window end at now minus --lag before it starts. The window starts at the checkpoint minus --overlap (the first run starts at --since, or one day before the window end). Records are written oldest slice first; after every page written out the state file is rewritten atomically (temporary file, fsync, rename): the checkpoint (the end of the last completed slice), the output file length, and the id, content hash and time of every record emitted since checkpoint minus overlap. A record already emitted is skipped according to --dedup (changed: same id and same content; id: same id; none). A record without an id is never the same event as another record of the same run; of the copies an earlier run emitted inside the overlap, each is skipped once when the overlap brings it again. Without --state nothing is skipped unless --dedup is given. A checkpoint that is not a time or lies in the future is refused (status 7). A skip token cannot be resumed, so a run that was stopped refetches the slice in progress from its start and skips what it already emitted. A second run on the same state file refuses to start while the first holds its lock (FILE.lock).\n\n\
+The state file is JSON: {\"version\":1,\"query\":\"<report and filter>\",\"checkpoint\":\"<RFC 3339>\",\"output\":{\"path\":\"...\",\"length\":N,\"tail\":\"<16 hex digits>\"},\"emitted\":[{\"id\":\"...\",\"hash\":\"<16 hex digits of SHA-256>\",\"time\":\"<RFC 3339>\"},...]}. It refers to one report and query; using it for another is an error.",
     ),
     (
         "DELIVERY GUARANTEES",
-        "With --output FILE (appended to; the tool owns the file) delivery is exactly once: after each page the file is flushed and fsynced, then the state records its length with the emitted ids. A run that finds the file longer than the state says (the previous run died between the two) first truncates it back to that length. Killed at any moment, the next run neither loses nor repeats a record. If the file is shorter than the state says (it was rotated), the run warns and continues appending.\n\n\
+        "With --output FILE (appended to; the tool owns the file) delivery is exactly once: after each page the file is flushed and fsynced, then the state records its length with the emitted ids. A run that finds the file longer than the state says (the previous run died between the two) first truncates it back to that length. Killed at any moment, the next run neither loses nor repeats a record.\n\n\
+Only bytes this state wrote are ever cut. Every run that writes FILE holds FILE.lock, and the first --state run records its state file there: from then on a run with another state file, or without --state, refuses FILE (status 7); delete FILE.lock to hand the file to another state. The state also keeps a fingerprint of the 4 KiB before the length it recorded: a file that is shorter or does not match (rotated or replaced) is never cut; the run warns and appends.\n\n\
 On stdout (a pipe the tool cannot take back) delivery is at least once: after a kill, at most the records of the one page that was being written may come again.\n\n\
 A closed stdout (aad-fetch ... | head) stops fetching at once and exits 0.",
     ),
@@ -255,7 +256,7 @@ A closed stdout (aad-fetch ... | head) stops fetching at once and exits 0.",
     ),
     (
         "FILES",
-        "The --state file and its FILE.lock sibling; the --output file; DIR/<report><n>.json with --save-pages.",
+        "The --state file and its FILE.lock sibling; the --output file and its FILE.lock sibling (naming the state that owns it); DIR/<report><n>.json with --save-pages.",
     ),
     (
         "SEE ALSO",

@@ -14,8 +14,8 @@ use crate::state::Emitted;
 /// A record's identity for deduplication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Key {
-    /// `id`, or the hash when the record has none.
-    pub(crate) id: String,
+    /// The record's `id`. A record without one is never "the same event" as another.
+    pub(crate) id: Option<String>,
     /// 16 hex digits of SHA-256 of the record's bytes.
     pub(crate) hash: String,
     /// The record's time, when it has a known time field.
@@ -50,19 +50,27 @@ impl Key {
             Some(f) => (f.id.map(Cow::into_owned), f.time.map(Cow::into_owned)),
             None => (None, None),
         };
-        Key {
-            id: id.unwrap_or_else(|| hash.clone()),
-            hash,
-            time,
-        }
+        Key { id, hash, time }
     }
 }
 
 /// The records emitted so far (within the retention window).
+///
+/// Records with an `id` are events: `--dedup changed` skips a version (id and content)
+/// already emitted, `--dedup id` any record of an id already emitted. Records without
+/// an `id` are never the same event as another record of the same run; across runs,
+/// the copies an earlier run emitted inside the overlap are skipped once each when the
+/// overlap brings them again, so exactly as many copies as the service lists come out.
 #[derive(Debug)]
 pub(crate) struct Seen {
     mode: Dedup,
+    /// The versions (content hash, time) emitted for each id.
     by_id: HashMap<String, Vec<(String, Option<String>)>>,
+    /// The emitted copies of records without an id: the time of each, per content hash.
+    anonymous: HashMap<String, Vec<Option<String>>>,
+    /// Copies of records without an id that earlier runs emitted and this run has not
+    /// met again yet.
+    earlier_copies: HashMap<String, usize>,
 }
 
 impl Seen {
@@ -71,67 +79,94 @@ impl Seen {
         Seen {
             mode,
             by_id: HashMap::new(),
+            anonymous: HashMap::new(),
+            earlier_copies: HashMap::new(),
         }
     }
 
-    /// Loads what the state file remembers.
+    /// Loads what the state file remembers. Entries whose id equals their hash were
+    /// written for records without an id by earlier versions.
     pub(crate) fn load(mode: Dedup, entries: &[Emitted]) -> Seen {
         let mut seen = Seen::new(mode);
         for e in entries {
-            seen.by_id
-                .entry(e.id.clone())
-                .or_default()
-                .push((e.hash.clone(), e.time.clone()));
+            match e.id.as_deref().filter(|id| *id != e.hash) {
+                Some(id) => seen
+                    .by_id
+                    .entry(id.to_string())
+                    .or_default()
+                    .push((e.hash.clone(), e.time.clone())),
+                None => {
+                    seen.anonymous
+                        .entry(e.hash.clone())
+                        .or_default()
+                        .push(e.time.clone());
+                    *seen.earlier_copies.entry(e.hash.clone()).or_default() += 1;
+                }
+            }
         }
         seen
     }
 
-    /// True when the record must be skipped as already emitted.
-    pub(crate) fn contains(&self, key: &Key) -> bool {
-        match self.mode {
+    /// Decides whether a record is written (true) or skipped as already emitted, and
+    /// remembers a written one.
+    pub(crate) fn admit(&mut self, key: Key) -> bool {
+        let Some(id) = key.id else {
+            if let Some(left) = self.earlier_copies.get_mut(&key.hash)
+                && *left > 0
+            {
+                *left -= 1;
+                return false;
+            }
+            self.anonymous.entry(key.hash).or_default().push(key.time);
+            return true;
+        };
+        let versions = self.by_id.entry(id).or_default();
+        let known = match self.mode {
             Dedup::None => false,
-            Dedup::Id => self.by_id.contains_key(&key.id),
-            Dedup::Changed => self
-                .by_id
-                .get(&key.id)
-                .is_some_and(|v| v.iter().any(|(h, _)| *h == key.hash)),
+            Dedup::Id => !versions.is_empty(),
+            Dedup::Changed => versions.iter().any(|(h, _)| *h == key.hash),
+        };
+        if !known {
+            versions.push((key.hash, key.time));
         }
-    }
-
-    /// Remembers an emitted record.
-    pub(crate) fn insert(&mut self, key: Key) {
-        self.by_id
-            .entry(key.id)
-            .or_default()
-            .push((key.hash, key.time));
+        !known
     }
 
     /// Forgets records older than `before` (records without a time are kept).
     pub(crate) fn prune(&mut self, before: DateTime<Utc>) {
+        let recent =
+            |time: &Option<String>| match time.as_deref().and_then(aad_common::time::parse_instant)
+            {
+                Some(t) => t >= before,
+                None => true,
+            };
         self.by_id.retain(|_, versions| {
-            versions.retain(|(_, time)| {
-                match time.as_deref().and_then(aad_common::time::parse_instant) {
-                    Some(t) => t >= before,
-                    None => true,
-                }
-            });
+            versions.retain(|(_, time)| recent(time));
             !versions.is_empty()
+        });
+        self.anonymous.retain(|_, times| {
+            times.retain(recent);
+            !times.is_empty()
         });
     }
 
     /// The entries, for the state file (sorted, so the file is stable).
     pub(crate) fn entries(&self) -> Vec<Emitted> {
-        let mut out: Vec<Emitted> = self
-            .by_id
-            .iter()
-            .flat_map(|(id, versions)| {
-                versions.iter().map(|(hash, time)| Emitted {
-                    id: id.clone(),
-                    hash: hash.clone(),
-                    time: time.clone(),
-                })
+        let with_id = self.by_id.iter().flat_map(|(id, versions)| {
+            versions.iter().map(|(hash, time)| Emitted {
+                id: Some(id.clone()),
+                hash: hash.clone(),
+                time: time.clone(),
             })
-            .collect();
+        });
+        let without_id = self.anonymous.iter().flat_map(|(hash, times)| {
+            times.iter().map(|time| Emitted {
+                id: None,
+                hash: hash.clone(),
+                time: time.clone(),
+            })
+        });
+        let mut out: Vec<Emitted> = with_id.chain(without_id).collect();
         out.sort_by(|a, b| {
             a.time
                 .cmp(&b.time)
@@ -151,11 +186,10 @@ mod tests {
         let k = Key::of(
             br#"{"id":"a","createdDateTime":"2024-01-01T00:00:00Z","x":[1,{"id":"inner"}]}"#,
         );
-        assert_eq!(k.id, "a");
+        assert_eq!(k.id.as_deref(), Some("a"));
         assert_eq!(k.time.as_deref(), Some("2024-01-01T00:00:00Z"));
         assert_eq!(k.hash.len(), 16);
-        let no_id = Key::of(br#"{"n":1}"#);
-        assert_eq!(no_id.id, no_id.hash);
+        assert_eq!(Key::of(br#"{"n":1}"#).id, None);
     }
 
     #[test]
@@ -163,32 +197,64 @@ mod tests {
         let mut seen = Seen::new(Dedup::Changed);
         let v1 = Key::of(br#"{"id":"a","n":1}"#);
         let v2 = Key::of(br#"{"id":"a","n":2}"#);
-        assert!(!seen.contains(&v1));
-        seen.insert(v1.clone());
-        assert!(seen.contains(&v1));
-        assert!(!seen.contains(&v2), "a changed version is new");
+        assert!(seen.admit(v1.clone()));
+        assert!(!seen.admit(v1.clone()));
+        assert!(seen.admit(v2.clone()), "a changed version is new");
         let mut by_id = Seen::new(Dedup::Id);
-        by_id.insert(v1);
-        assert!(
-            by_id.contains(&v2),
-            "id mode skips any version of a seen id"
-        );
+        assert!(by_id.admit(v1));
+        assert!(!by_id.admit(v2), "id mode skips any version of a seen id");
     }
 
     #[test]
     fn prune_and_round_trip() {
         let mut seen = Seen::new(Dedup::Changed);
-        seen.insert(Key::of(
+        seen.admit(Key::of(
             br#"{"id":"old","activityDateTime":"2024-01-01T00:00:00Z"}"#,
         ));
-        seen.insert(Key::of(
+        seen.admit(Key::of(
             br#"{"id":"new","activityDateTime":"2024-01-03T00:00:00Z"}"#,
         ));
         seen.prune(aad_common::time::parse_instant("2024-01-02").unwrap());
         let entries = seen.entries();
         assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].id, "new");
+        assert_eq!(entries[0].id.as_deref(), Some("new"));
         let back = Seen::load(Dedup::Changed, &entries);
         assert_eq!(back.entries(), entries);
+    }
+
+    #[test]
+    fn records_without_id_are_never_the_same_event_within_a_run() {
+        let mut seen = Seen::new(Dedup::Changed);
+        assert!(seen.admit(Key::of(b"{}")));
+        assert!(
+            seen.admit(Key::of(b"{}")),
+            "a second equal record is written"
+        );
+    }
+
+    #[test]
+    fn copies_without_id_from_earlier_runs_are_skipped_once_each() {
+        let mut first = Seen::new(Dedup::Changed);
+        for _ in 0..2 {
+            assert!(first.admit(Key::of(br#"{"n":1}"#)));
+        }
+        let mut next = Seen::load(Dedup::Changed, &first.entries());
+        assert!(!next.admit(Key::of(br#"{"n":1}"#)));
+        assert!(!next.admit(Key::of(br#"{"n":1}"#)));
+        assert!(next.admit(Key::of(br#"{"n":1}"#)), "a third copy is new");
+        assert_eq!(next.entries().len(), 3);
+    }
+
+    #[test]
+    fn old_state_entries_without_an_id_are_read_as_anonymous() {
+        let key = Key::of(b"{}");
+        let old = Emitted {
+            id: Some(key.hash.clone()),
+            hash: key.hash.clone(),
+            time: None,
+        };
+        let mut seen = Seen::load(Dedup::Changed, &[old]);
+        assert!(!seen.admit(key.clone()));
+        assert!(seen.admit(key));
     }
 }

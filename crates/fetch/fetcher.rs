@@ -31,6 +31,8 @@ const SKIP_TOKEN_RESTARTS: u32 = 3;
 pub(crate) enum Event {
     /// A page of slice family `family` (a slice of the window and all its halves).
     Page { page: Page, family: usize },
+    /// The current slice family is fetched again, halved or from its first page.
+    Refetch,
     /// Slice family `family` is complete up to `end`.
     SliceDone { end: Option<DateTime<Utc>> },
     /// A page the writer must parse (and acknowledge) itself; the fetcher is already
@@ -101,6 +103,9 @@ impl Fetcher {
                     }
                     Err(Stop::Halve(why)) => match part.halves() {
                         Some((older, newer)) => {
+                            if tx.send(Event::Refetch).is_err() {
+                                return;
+                            }
                             self.progress
                                 .note(format!("{why}; halving slice {}", part.label()));
                             pending.push_front(newer);
@@ -125,6 +130,9 @@ impl Fetcher {
                         }
                         self.progress
                             .note(format!("{why}; refetching slice {}", part.label()));
+                        if tx.send(Event::Refetch).is_err() {
+                            return;
+                        }
                         pending.push_front(part);
                     }
                 }

@@ -22,6 +22,7 @@ mod cli;
 mod client;
 mod dedup;
 mod fetcher;
+mod output_file;
 mod pacing;
 mod page;
 mod progress;
@@ -227,6 +228,7 @@ fn run() -> Result<()> {
                         )));
                     }
                 },
+                Event::Refetch => sink.refetch(),
                 Event::SliceDone { end } => sink.slice_done(end)?,
                 Event::Failed(error) => return Err(error),
                 Event::Finished => return Ok(()),

@@ -3,7 +3,7 @@
 //! functions, unit-tested.
 
 use aad_common::time::{parse_instant, to_time_delta};
-use aad_common::{Error, Result};
+use aad_common::{Error, Result, Status};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{Args, Dedup};
@@ -79,12 +79,7 @@ pub(crate) fn window(args: &Args, checkpoint: Option<&str>, now: DateTime<Utc>) 
     }
     let end = now - to_time_delta(args.lag);
     let start = match checkpoint {
-        Some(text) => {
-            let checkpoint = parse_instant(text).ok_or_else(|| {
-                Error::usage(format!("the state's checkpoint '{text}' is not a time"))
-            })?;
-            checkpoint - to_time_delta(args.overlap)
-        }
+        Some(text) => checkpoint_start(text, now)? - to_time_delta(args.overlap),
         None => match &args.since {
             Some(since) => parse_when("--since", since, now)?,
             None => end - TimeDelta::days(1),
@@ -94,6 +89,27 @@ pub(crate) fn window(args: &Args, checkpoint: Option<&str>, now: DateTime<Utc>) 
         start: Some(start),
         end: Some(end),
     })
+}
+
+/// The checkpoint of a state file, refused when it is not a time or lies in the future:
+/// such a state would make every run fetch nothing, quietly, forever.
+fn checkpoint_start(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let shown = aad_common::sanitize::printable(text);
+    let checkpoint = parse_instant(text).ok_or_else(|| {
+        Error::new(
+            Status::File,
+            format!("the state's checkpoint '{shown}' is not a time"),
+        )
+        .with_hint("the state file is damaged; delete it to start again from --since")
+    })?;
+    if checkpoint > now {
+        return Err(Error::new(
+            Status::File,
+            format!("the state's checkpoint {shown} lies in the future (now is {})", aad_common::time::graph_time(now)),
+        )
+        .with_hint("was the clock wrong when it was written? Fix the clock, then delete the state file (or set its checkpoint to a past time) to fetch again"));
+    }
+    Ok(checkpoint)
 }
 
 #[cfg(test)]
@@ -134,6 +150,17 @@ mod tests {
         .unwrap();
         assert_eq!(later.start, Some(t("2024-03-10T09:50:00Z")));
         assert_eq!(later.end, Some(t("2024-03-10T12:05:00Z")));
+    }
+
+    #[test]
+    fn checkpoints_in_the_future_or_not_times_are_file_errors() {
+        let now = t("2024-03-10T12:00:00Z");
+        let a = args(&["--state", "s.json"]);
+        for bad in ["2024-03-10T12:00:01Z", "not a time"] {
+            let err = window(&a, Some(bad), now).unwrap_err();
+            assert_eq!(err.status(), Status::File, "{bad}: {err}");
+        }
+        assert!(window(&a, Some("2024-03-10T11:59:59Z"), now).is_ok());
     }
 
     #[test]

@@ -6,12 +6,11 @@
 //! state file. A crash between the two last steps leaves the file longer than the state
 //! says; the next run truncates it back and refetches that page.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::fs::{File, OpenOptions};
 use std::hash::BuildHasher;
 use std::io::{BufWriter, StdoutLock, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use aad_common::time::graph_time;
@@ -19,17 +18,15 @@ use aad_common::{Error, Result};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::dedup::{Key, Seen};
+use crate::output_file::OutputFile;
 use crate::page::{Page, one_line};
 use crate::progress::Progress;
-use crate::state::{OutputMark, StateFile};
+use crate::state::StateFile;
 
 /// Where records go.
 enum Out {
     Stdout(BufWriter<StdoutLock<'static>>),
-    File {
-        writer: BufWriter<File>,
-        path: PathBuf,
-    },
+    File(BufWriter<OutputFile>),
 }
 
 /// Whether to go on after a page.
@@ -67,9 +64,13 @@ pub(crate) struct Sink {
     written: u64,
     seen: Option<Seen>,
     overlap: TimeDelta,
-    /// Content hashes of what the current slice (with its halves) wrote.
+    /// The slice family (a slice of the window and all its halves) being written.
     slice_family: Option<usize>,
-    slice_written: HashSet<u64>,
+    /// How often each content hash was written from the current family, so a refetch of
+    /// the family can skip exactly what was written before (equal records count apart).
+    family_written: HashMap<u64, u32>,
+    /// What the current refetch has still to skip, taken from `family_written`.
+    refetch_skip: HashMap<u64, u32>,
     hasher: RandomState,
     state: Option<StateFile>,
     progress: Arc<Progress>,
@@ -87,34 +88,23 @@ impl Sink {
         let out = match &options.output {
             None => Out::Stdout(aad_common::io::stdout()),
             Some(path) => {
-                let file = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .read(true)
-                    .open(path)
-                    .map_err(|e| Error::file("open output file", path, e))?;
+                let output = OutputFile::open(path, state.as_ref().map(StateFile::path))?;
                 if let Some(state) = &mut state {
-                    match &state.doc.output {
-                        Some(mark) => reconcile(&file, path, mark, &progress)?,
-                        None => {
-                            // Record where this state starts writing before writing anything,
-                            // so a run killed during its first page can be undone too.
-                            let length = file
-                                .metadata()
-                                .map_err(|e| Error::file("read the length of", path, e))?
-                                .len();
-                            state.doc.output = Some(OutputMark {
-                                path: path.display().to_string(),
-                                length,
-                            });
-                            state.save()?;
-                        }
+                    // Record where this state starts writing before writing anything, so
+                    // a run killed during its first page can be undone too.
+                    let mark = match &state.doc.output {
+                        Some(mark) => output.reconcile(mark, &progress)?,
+                        None => output.mark()?,
+                    };
+                    if state.doc.output.as_ref() != Some(&mark) {
+                        state.doc.output = Some(mark);
+                        state.save()?;
                     }
                 }
-                Out::File {
-                    writer: BufWriter::with_capacity(aad_common::io::BUFFER_SIZE, file),
-                    path: path.clone(),
-                }
+                Out::File(BufWriter::with_capacity(
+                    aad_common::io::BUFFER_SIZE,
+                    output,
+                ))
             }
         };
         if let Some((dir, _)) = &options.save_pages {
@@ -130,7 +120,8 @@ impl Sink {
             seen: options.seen,
             overlap: options.overlap,
             slice_family: None,
-            slice_written: HashSet::new(),
+            family_written: HashMap::new(),
+            refetch_skip: HashMap::new(),
             hasher: RandomState::new(),
             state,
             progress,
@@ -142,7 +133,8 @@ impl Sink {
     pub(crate) fn page(&mut self, page: &Page, family: usize) -> Result<Flow> {
         if self.slice_family != Some(family) {
             self.slice_family = Some(family);
-            self.slice_written.clear();
+            self.family_written.clear();
+            self.refetch_skip.clear();
         }
         if let Some((dir, stem)) = &self.save_pages {
             let path = dir.join(format!("{stem}{}.json", self.saved));
@@ -161,19 +153,20 @@ impl Sink {
             for range in &page.records {
                 let record = page.record(range, &mut scratch);
                 let content = self.hasher.hash_one(record);
-                if self.slice_written.contains(&content) {
+                if let Some(left) = self.refetch_skip.get_mut(&content)
+                    && *left > 0
+                {
+                    *left -= 1;
                     skipped += 1;
                     continue;
                 }
-                if let Some(seen) = &mut self.seen {
-                    let key = Key::of(record);
-                    if seen.contains(&key) {
-                        skipped += 1;
-                        continue;
-                    }
-                    seen.insert(key);
+                if let Some(seen) = &mut self.seen
+                    && !seen.admit(Key::of(record))
+                {
+                    skipped += 1;
+                    continue;
                 }
-                self.slice_written.insert(content);
+                *self.family_written.entry(content).or_default() += 1;
                 self.write_line(record)?;
                 written += 1;
                 self.written += 1;
@@ -189,9 +182,16 @@ impl Sink {
         Ok(flow)
     }
 
+    /// The fetcher starts the current slice family again (halved or from its first page):
+    /// what the family wrote so far is skipped once per time it was written.
+    pub(crate) fn refetch(&mut self) {
+        self.refetch_skip = self.family_written.clone();
+    }
+
     /// A slice (with all its halves) is complete: the checkpoint moves to its end.
     pub(crate) fn slice_done(&mut self, end: Option<DateTime<Utc>>) -> Result<()> {
-        self.slice_written.clear();
+        self.family_written.clear();
+        self.refetch_skip.clear();
         self.slice_family = None;
         let (Some(state), Some(end)) = (&mut self.state, end) else {
             return Ok(());
@@ -206,9 +206,7 @@ impl Sink {
     fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
         let result = match &mut self.out {
             Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
-            Out::File { writer, .. } => writer
-                .write_all(bytes)
-                .and_then(|()| writer.write_all(b"\n")),
+            Out::File(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
         };
         result.map_err(|e| self.write_error(e))
     }
@@ -216,36 +214,31 @@ impl Sink {
     fn write_error(&self, e: std::io::Error) -> Error {
         match &self.out {
             Out::Stdout(_) => Error::stdout(e),
-            Out::File { path, .. } => Error::file("write", path, e),
+            Out::File(w) => Error::file("write", &w.get_ref().path, e),
         }
     }
 
     /// Flushes (and fsyncs a file), then saves the state.
     fn commit(&mut self) -> Result<()> {
-        let length = match &mut self.out {
+        let mark = match &mut self.out {
             Out::Stdout(w) => {
                 w.flush().map_err(Error::stdout)?;
                 None
             }
-            Out::File { writer, path } => {
-                let path = path.clone();
-                writer.flush().map_err(|e| Error::file("write", &path, e))?;
-                let file = writer.get_ref();
-                file.sync_data()
-                    .map_err(|e| Error::file("sync", &path, e))?;
-                let length = file
-                    .metadata()
-                    .map_err(|e| Error::file("read the length of", &path, e))?
-                    .len();
-                Some((path, length))
+            Out::File(w) => {
+                w.flush()
+                    .map_err(|e| Error::file("write", &w.get_ref().path, e))?;
+                let output = w.get_ref();
+                output
+                    .file
+                    .sync_data()
+                    .map_err(|e| Error::file("sync", &output.path, e))?;
+                self.state.is_some().then(|| output.mark()).transpose()?
             }
         };
         if let Some(state) = &mut self.state {
-            if let Some((path, length)) = length {
-                state.doc.output = Some(OutputMark {
-                    path: path.display().to_string(),
-                    length,
-                });
+            if mark.is_some() {
+                state.doc.output = mark;
             }
             if let Some(seen) = &self.seen {
                 state.doc.emitted = seen.entries();
@@ -259,37 +252,4 @@ impl Sink {
     pub(crate) fn finish(&mut self) -> Result<()> {
         self.commit()
     }
-}
-
-/// Makes the output file agree with the state: a longer file is cut back to the length
-/// the state recorded (the previous run died after writing, before recording).
-fn reconcile(file: &File, path: &Path, mark: &OutputMark, progress: &Progress) -> Result<()> {
-    let length = file
-        .metadata()
-        .map_err(|e| Error::file("read the length of", path, e))?
-        .len();
-    if mark.path != path.display().to_string() {
-        progress.warn(&format!(
-            "the state was kept for output '{}'; now writing to '{}'",
-            mark.path,
-            path.display()
-        ));
-        return Ok(());
-    }
-    if length > mark.length {
-        progress.warn(&format!(
-            "'{}' has {} bytes the last run wrote but did not record; removing them (they will be fetched again)",
-            path.display(),
-            length - mark.length
-        ));
-        file.set_len(mark.length)
-            .map_err(|e| Error::file("truncate", path, e))?;
-        file.sync_all().map_err(|e| Error::file("sync", path, e))?;
-    } else if length < mark.length {
-        progress.warn(&format!(
-            "'{}' is shorter than the state says (rotated?); appending",
-            path.display()
-        ));
-    }
-    Ok(())
 }

@@ -14,8 +14,9 @@ const VERSION: u32 = 1;
 /// A record emitted recently enough to matter for deduplication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Emitted {
-    /// The record's id (or its hash when it has none).
-    pub(crate) id: String,
+    /// The record's id; none for a record without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<String>,
     /// 16 hex digits of the SHA-256 of the record's bytes.
     pub(crate) hash: String,
     /// The record's time (RFC 3339), when it has one.
@@ -30,6 +31,10 @@ pub(crate) struct OutputMark {
     pub(crate) path: String,
     /// Its length in bytes.
     pub(crate) length: u64,
+    /// 16 hex digits of the SHA-256 of the (up to) 4 KiB before `length`: tells the file
+    /// the state wrote from a rotated or replaced one, which must never be cut back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tail: Option<String>,
 }
 
 /// The file's content.
@@ -64,23 +69,13 @@ impl StateFile {
     /// Locks and reads the state file (or starts a new one) for `query`.
     pub(crate) fn open(path: &Path, query: &str) -> Result<StateFile> {
         let lock_path = sibling(path, ".lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::file("create lock file", &lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::new(
-                    Status::File,
-                    format!("another aad-fetch run is using the state file '{}' (its lock '{}' is held)", path.display(), lock_path.display()),
-                )
-                .with_hint("runs on one state file must not overlap; make the scheduler skip a run while the previous one is still going"));
-            }
-            Err(TryLockError::Error(e)) => return Err(Error::file("lock", &lock_path, e)),
-        }
+        let Some(lock) = lock_beside(&lock_path)? else {
+            return Err(Error::new(
+                Status::File,
+                format!("another aad-fetch run is using the state file '{}' (its lock '{}' is held)", path.display(), lock_path.display()),
+            )
+            .with_hint("runs on one state file must not overlap; make the scheduler skip a run while the previous one is still going"));
+        };
         let doc = match std::fs::read(path) {
             Ok(bytes) => {
                 let doc: StateDoc = serde_json::from_slice(&bytes).map_err(|e| {
@@ -125,6 +120,11 @@ impl StateFile {
         })
     }
 
+    /// The state file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Writes the state atomically: a temporary file, fsync, rename, fsync of the directory.
     pub(crate) fn save(&self) -> Result<()> {
         // One run at a time holds the lock, so one temporary name is enough; a file left
@@ -150,8 +150,25 @@ impl StateFile {
     }
 }
 
+/// Opens (creating it) and locks the lock file `lock_path`; `None` when another process
+/// holds it. The OS releases the lock when the process ends, however it ends.
+pub(crate) fn lock_beside(lock_path: &Path) -> Result<Option<File>> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(lock_path)
+        .map_err(|e| Error::file("create lock file", lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(Error::file("lock", lock_path, e)),
+    }
+}
+
 /// `path` with `suffix` appended to its file name.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
@@ -189,7 +206,7 @@ mod tests {
         let mut state = StateFile::open(&path, "q").unwrap();
         state.doc.checkpoint = Some("2024-01-01T00:00:00.0000000Z".into());
         state.doc.emitted.push(Emitted {
-            id: "a".into(),
+            id: Some("a".into()),
             hash: "0123456789abcdef".into(),
             time: None,
         });

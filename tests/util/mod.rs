@@ -425,6 +425,28 @@ impl Output {
     }
 }
 
+/// Starts a Python fixture server from `tests/fixtures/` and reads its
+/// `listening on URL` line (printed once it accepts connections); returns it and the URL.
+pub fn python_server(script: &str, args: &[&std::ffi::OsStr]) -> (Child, String) {
+    let mut child = Command::new("python3")
+        .arg(repo_root().join("tests/fixtures").join(script))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let url = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{script}: no listening line: {line:?}"))
+        .trim()
+        .to_string();
+    (child, url)
+}
+
 /// Compares `actual` with the committed file `path` (relative to the repository root).
 /// With `AAD_UPDATE_SNAPSHOTS=1` the file is written instead.
 pub fn assert_snapshot(path: &str, actual: &str) {
