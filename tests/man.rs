@@ -5,24 +5,12 @@
 
 use clap::CommandFactory as _;
 
-#[path = "../crates/fetch/cli.rs"]
-#[allow(
-    dead_code,
-    reason = "the generator reads the definition, not the parsed values"
-)]
-mod fetch_cli;
 #[path = "../crates/format/cli.rs"]
 #[allow(
     dead_code,
     reason = "the generator reads the definition, not the parsed values"
 )]
 mod format_cli;
-#[path = "../crates/token/cli.rs"]
-#[allow(
-    dead_code,
-    reason = "the generator reads the definition, not the parsed values"
-)]
-mod token_cli;
 use clap_mangen::roff::{Roff, bold, roman};
 
 use crate::util::{assert_snapshot, repo_root};
@@ -152,8 +140,8 @@ fn aad_emulator_page_is_current() {
 fn aad_fetch_page_is_current() {
     check(
         "aad-fetch",
-        fetch_cli::Args::command(),
-        fetch_cli::MAN_SECTIONS,
+        aad_fetch::cli::Args::command(),
+        aad_fetch::cli::MAN_SECTIONS,
     );
 }
 
@@ -170,15 +158,15 @@ fn aad_format_page_is_current() {
 fn aad_token_page_is_current() {
     check(
         "aad-token",
-        token_cli::Args::command(),
-        token_cli::MAN_SECTIONS,
+        aad_token::cli::Args::command(),
+        aad_token::cli::MAN_SECTIONS,
     );
 }
 
 #[test]
 fn clap_definitions_are_consistent() {
     aad_emulator::cli::Args::command().debug_assert();
-    fetch_cli::Args::command().debug_assert();
-    token_cli::Args::command().debug_assert();
+    aad_fetch::cli::Args::command().debug_assert();
+    aad_token::cli::Args::command().debug_assert();
     format_cli::Args::command().debug_assert();
 }

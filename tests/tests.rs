@@ -1,5 +1,6 @@
 //! End-to-end tests: the real binaries, spawned as processes, against the real
-//! emulator on a loopback port. One test binary (STYLE.md) with a module per tool.
+//! emulator on a loopback port. One test binary with a module per tool: one link step
+//! and one process to start instead of one per file.
 
 #![allow(
     unreachable_pub,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aad_common::http::HttpOptions;
 use aad_common::token::jwt_claims;
+use aad_http::HttpOptions;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_pki_types::pem::PemObject as _;
@@ -88,7 +88,7 @@ fn get(emu: &Emulator, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
         ..HttpOptions::default()
     };
     let url = format!("{}{path}", emu.base_url);
-    let agent = aad_common::http::agent(&options, &[&url]).expect("agent");
+    let agent = aad_http::agent(&options, &[&url]).expect("agent");
     let mut request = agent.get(&url);
     for (name, value) in headers {
         request = request.header(*name, *value);

@@ -1,4 +1,4 @@
-//! National clouds and the service base URLs they imply (DESIGN §1).
+//! National clouds and the service base URLs they imply.
 //!
 //! Precedence, highest first: an explicit flag, its environment variable, the cloud
 //! preset. [`Endpoints::resolve`] applies it; clap has already merged flag and
@@ -7,7 +7,7 @@
 use clap::ValueEnum;
 
 use crate::error::{Error, Result};
-use crate::http::check_url;
+use crate::url::check_url;
 
 /// A national cloud preset (`--cloud`, `AAD_CLOUD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

@@ -1,25 +1,25 @@
-//! What the aad-tools binaries must agree on.
+//! What the aad-tools programs must agree on.
 //!
-//! Only what two or more tools share lives here (STYLE.md); what one tool alone needs
-//! stays in that tool's directory.
+//! Only what two or more tools share lives here; what one tool alone needs stays in that
+//! tool's package. No HTTP client or TLS: aad-format and the emulator depend on this
+//! crate, and the HTTP client of aad-token and aad-fetch lives in aad-http.
 //!
 //! | module | what |
 //! |---|---|
-//! | [`status`] | the exit-status table of DESIGN §1 |
+//! | [`status`] | the exit statuses every program documents and ends with |
 //! | [`error`] | [`Error`]: status + message + hint + cause |
 //! | [`process`] | [`run_main`]: error printing, exit codes, quiet broken pipes |
 //! | [`io`] | buffered stdout, inputs (`-` = stdin), secret files, terminal checks |
-//! | [`http`] | the blocking HTTP agent, trust roots, the https-or-loopback rule |
+//! | [`url`] | the host a URL names, loopback and link-local hosts, the https-or-loopback rule |
 //! | [`cloud`] | national cloud presets and the service base URLs |
 //! | [`token`] | the token document (raw or `az`-shaped JSON), JWT decoding, [`token::Secret`] |
 //! | [`service_error`] | OAuth/Graph/legacy error bodies and their hints |
-//! | [`query`] | OData query encoding, `Retry-After` |
+//! | [`query`] | OData query encoding |
 //! | [`time`] | Graph timestamps, durations (`90m`, `7d`), request budgets (`5/10s`) |
 //! | [`sanitize`] | escaping untrusted text for terminals, redacting secrets in URLs |
 
 pub mod cloud;
 pub mod error;
-pub mod http;
 pub mod io;
 pub mod process;
 pub mod query;
@@ -28,6 +28,13 @@ pub mod service_error;
 pub mod status;
 pub mod time;
 pub mod token;
+pub mod url;
+
+/// The URL rules under the path they had before the HTTP client moved to aad-http; the
+/// emulator still imports them from here. New code uses [`url`].
+pub mod http {
+    pub use crate::url::{is_loopback_host, url_host};
+}
 
 pub use error::{Error, Result};
 pub use process::run_main;

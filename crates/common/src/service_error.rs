@@ -123,7 +123,8 @@ impl ServiceError {
         out
     }
 
-    /// The hint for this error, if one is known (DESIGN §1).
+    /// The hint for this error, if one is known: the `hint:` line that tells the user
+    /// what to change (a secret's Value, a missing consent, a licence).
     pub fn hint(&self) -> Option<String> {
         for code in &self.aadsts {
             if let Some(hint) = aadsts_hint(*code) {

@@ -1,4 +1,4 @@
-//! The exit statuses shared by every binary (DESIGN §1).
+//! The exit statuses shared by every program.
 //!
 //! One table, used three ways: `run_main` maps errors to it, `--help` and the man
 //! pages print it, and the tests assert against it.

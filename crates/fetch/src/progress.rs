@@ -1,0 +1,163 @@
+//! Diagnostics on stderr: the progress line (when stderr is a terminal, or
+//! `--progress`), `-v` request logs, warnings. Shared by the fetch and write threads.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aad_common::sanitize::{printable, truncate_chars};
+
+use crate::NAME;
+
+/// Redraw the line at most this often.
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// What to show.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mode {
+    /// Draw the progress line.
+    pub(crate) draw: bool,
+    /// Log each request.
+    pub(crate) verbose: bool,
+    /// Errors only.
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug)]
+struct Counters {
+    pages: u64,
+    records: u64,
+    skipped: u64,
+    slice: String,
+    note: Option<String>,
+    last_draw: Option<Instant>,
+    shown: bool,
+}
+
+/// The diagnostics channel.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    mode: Mode,
+    label: String,
+    started: Instant,
+    counters: Mutex<Counters>,
+}
+
+impl Progress {
+    /// A progress reporter for fetching `label`.
+    pub(crate) fn new(mode: Mode, label: &str) -> Progress {
+        Progress {
+            mode,
+            label: label.to_string(),
+            started: Instant::now(),
+            counters: Mutex::new(Counters {
+                pages: 0,
+                records: 0,
+                skipped: 0,
+                slice: String::new(),
+                note: None,
+                last_draw: None,
+                shown: false,
+            }),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Counters) -> R) -> R {
+        let mut guard = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    /// A `-v` line.
+    pub(crate) fn log(&self, message: &str) {
+        if self.mode.verbose {
+            self.line(&format!("{NAME}: {}", printable(message)));
+        }
+    }
+
+    /// A warning (shown unless `-q`).
+    pub(crate) fn warn(&self, message: &str) {
+        if !self.mode.quiet {
+            self.line(&format!("{NAME}: warning: {}", printable(message)));
+        }
+    }
+
+    /// A page was written.
+    pub(crate) fn page(&self, written: u64, skipped: u64) {
+        self.with(|c| {
+            c.pages += 1;
+            c.records += written;
+            c.skipped += skipped;
+            c.note = None;
+        });
+        self.draw(false);
+    }
+
+    /// Work moved to another slice.
+    pub(crate) fn slice(&self, label: String) {
+        self.with(|c| c.slice = label);
+        self.draw(true);
+    }
+
+    /// A wait or retry, shown until the next page ("throttled, retrying in 4s").
+    pub(crate) fn note(&self, note: String) {
+        self.log(&note);
+        self.with(|c| c.note = Some(note));
+        self.draw(true);
+    }
+
+    /// Clears the line at the end.
+    pub(crate) fn finish(&self) {
+        let shown = self.with(|c| std::mem::replace(&mut c.shown, false));
+        if shown {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let shown = self.with(|c| c.shown);
+        let mut err = std::io::stderr().lock();
+        if shown {
+            let _ = write!(err, "\r\x1b[2K");
+        }
+        let _ = writeln!(err, "{text}");
+        drop(err);
+        if shown {
+            self.draw(true);
+        }
+    }
+
+    fn draw(&self, force: bool) {
+        if !self.mode.draw || self.mode.quiet {
+            return;
+        }
+        let now = Instant::now();
+        let text = self.with(|c| {
+            if !force && c.last_draw.is_some_and(|t| now.duration_since(t) < REDRAW) {
+                return None;
+            }
+            c.last_draw = Some(now);
+            c.shown = true;
+            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            let mut text = format!(
+                "{NAME}: {} · {} pages · {} records · {:.0}/s",
+                self.label,
+                c.pages,
+                c.records,
+                c.records as f64 / seconds
+            );
+            if c.skipped > 0 {
+                text.push_str(&format!(" · {} already emitted", c.skipped));
+            }
+            if !c.slice.is_empty() {
+                text.push_str(&format!(" · slice {}", c.slice));
+            }
+            if let Some(note) = &c.note {
+                text.push_str(&format!(" · {note}"));
+            }
+            Some(truncate_chars(&printable(&text), 160).into_owned())
+        });
+        if let Some(text) = text {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{text}");
+        }
+    }
+}

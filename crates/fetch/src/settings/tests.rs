@@ -1,0 +1,221 @@
+//! The resolving rules, one test each, driven through [`resolve`] as `run` calls it.
+
+use clap::CommandFactory as _;
+
+use super::*;
+
+fn t(s: &str) -> DateTime<Utc> {
+    parse_instant(s).unwrap()
+}
+
+/// The clock of every test.
+fn now() -> DateTime<Utc> {
+    t("2024-03-10T12:00:00Z")
+}
+
+fn matches(report: &str, extra: &[&str]) -> ArgMatches {
+    let mut argv = vec!["aad-fetch", report];
+    argv.extend_from_slice(extra);
+    Args::command().try_get_matches_from(argv).unwrap()
+}
+
+fn resolve_with(extra: &[&str], env: &Environment) -> Result<Settings> {
+    resolve(&matches("directoryAudits", extra), env, now())
+}
+
+fn settings_for(report: &str, extra: &[&str]) -> Settings {
+    resolve(&matches(report, extra), &Environment::default(), now()).unwrap()
+}
+
+fn settings(extra: &[&str]) -> Settings {
+    resolve_with(extra, &Environment::default()).unwrap()
+}
+
+fn usage_error(extra: &[&str]) -> String {
+    let err = resolve_with(extra, &Environment::default()).unwrap_err();
+    assert_eq!(err.status(), Status::Usage, "{err}");
+    err.to_string()
+}
+
+#[test]
+fn clap_definition_is_consistent() {
+    Args::command().debug_assert();
+}
+
+#[test]
+fn plain_windows() {
+    let w = settings(&["--since", "1d"])
+        .window
+        .window(None, now())
+        .unwrap();
+    assert_eq!((w.start, w.end), (Some(t("2024-03-09T12:00:00Z")), None));
+    usage_error(&["--since", "1d", "--until", "2d"]);
+}
+
+#[test]
+fn state_windows_end_at_now_minus_lag_and_overlap_the_checkpoint() {
+    let rule = settings(&["--state", "s.json", "--since", "7d"]).window;
+    let first = rule.window(None, now()).unwrap();
+    assert_eq!(first.start, Some(t("2024-03-03T12:00:00Z")));
+    assert_eq!(first.end, Some(t("2024-03-10T11:50:00Z")));
+    let later = rule
+        .window(
+            Some("2024-03-10T11:50:00.0000000Z"),
+            t("2024-03-10T12:15:00Z"),
+        )
+        .unwrap();
+    assert_eq!(later.start, Some(t("2024-03-10T09:50:00Z")));
+    assert_eq!(later.end, Some(t("2024-03-10T12:05:00Z")));
+    let without_since = settings(&["--state", "s.json"]).window;
+    let first = without_since.window(None, now()).unwrap();
+    assert_eq!(
+        first.start,
+        Some(t("2024-03-09T11:50:00Z")),
+        "a day before the end"
+    );
+}
+
+#[test]
+fn checkpoints_in_the_future_or_not_times_are_file_errors() {
+    let rule = settings(&["--state", "s.json"]).window;
+    for bad in ["2024-03-10T12:00:01Z", "not a time"] {
+        let err = rule.window(Some(bad), now()).unwrap_err();
+        assert_eq!(err.status(), Status::File, "{bad}: {err}");
+    }
+    assert!(rule.window(Some("2024-03-10T11:59:59Z"), now()).is_ok());
+}
+
+#[test]
+fn combinations_and_dedup_defaults() {
+    usage_error(&["--state", "s", "--until", "1h"]);
+    usage_error(&["--state", "s", "--pages"]);
+    usage_error(&["--pages", "--dedup", "id"]);
+    usage_error(&["--lag", "5m"]);
+    assert_eq!(
+        settings(&["--state", "s", "--lag", "5m"]).state,
+        Some("s".into())
+    );
+    assert_eq!(settings(&["--state", "s"]).dedup, Dedup::Changed);
+    assert_eq!(settings(&[]).dedup, Dedup::None);
+    assert_eq!(settings(&["--dedup", "id"]).dedup, Dedup::Id);
+}
+
+#[test]
+fn lag_and_overlap_count_as_given_when_typed_even_with_their_default_value() {
+    let err = usage_error(&["--overlap", "2h"]);
+    assert!(err.contains("--state runs only"), "{err}");
+    usage_error(&["--lag", "10m"]);
+}
+
+#[test]
+fn a_report_is_needed_and_the_slice_must_be_a_duration() {
+    let list = Args::command()
+        .try_get_matches_from(["aad-fetch", "--list"])
+        .unwrap();
+    let err = resolve(&list, &Environment::default(), now()).unwrap_err();
+    assert!(err.to_string().starts_with("name a report"), "{err}");
+    let err = usage_error(&["--slice", "30s"]);
+    assert!(err.starts_with("--slice:"), "{err}");
+    assert_eq!(settings(&["--slice", "none"]).slice_length, None);
+    assert_eq!(
+        settings(&[]).slice_length,
+        Some(Duration::from_secs(86_400))
+    );
+}
+
+#[test]
+fn service_bases_come_from_the_cloud_and_plain_http_only_to_loopback() {
+    let s = settings(&["--cloud", "usgov"]);
+    assert_eq!(s.endpoints.graph_url, "https://graph.microsoft.us");
+    let s = settings(&["--graph-url", "http://127.0.0.1:8080/"]);
+    assert_eq!(s.endpoints.graph_url, "http://127.0.0.1:8080");
+    let err = usage_error(&["--graph-url", "http://graph.example.com"]);
+    assert!(err.starts_with("--graph-url:"), "{err}");
+}
+
+#[test]
+fn token_sources_come_from_flags_and_the_environment() {
+    let env = Environment {
+        access_token: Some("abc".into()),
+        stdin_is_terminal: true,
+        stderr_is_terminal: false,
+    };
+    let s = resolve_with(&["--token-command", "aad-token"], &env).unwrap();
+    assert_eq!(
+        s.token,
+        Inputs {
+            command: Some("aad-token".into()),
+            file: None,
+            env: Some("abc".into()),
+            stdin_is_terminal: true,
+        }
+    );
+}
+
+#[test]
+fn the_progress_line_is_drawn_on_a_terminal_or_when_asked_never_with_quiet() {
+    let terminal = Environment {
+        stderr_is_terminal: true,
+        ..Environment::default()
+    };
+    let draw = |extra: &[&str], env: &Environment| resolve_with(extra, env).unwrap().progress.draw;
+    assert!(draw(&[], &terminal));
+    assert!(!draw(&[], &Environment::default()));
+    assert!(draw(&["--progress"], &Environment::default()));
+    assert!(!draw(&["-q"], &terminal));
+    assert!(settings(&["-v"]).progress.verbose);
+}
+
+#[test]
+fn http_rate_and_writer_settings_follow_their_flags() {
+    let s = settings(&["--timeout", "30s", "--rate", "off", "--max-records", "3"]);
+    assert_eq!(
+        s.http.user_agent,
+        format!("aad-fetch/{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(s.http.response_timeout, Some(Duration::from_secs(30)));
+    assert_eq!(s.rate, None);
+    assert_eq!(s.writer.max_records, Some(3));
+    assert_eq!(s.writer.overlap, TimeDelta::hours(2));
+    let s = settings(&[]);
+    assert_eq!(
+        s.rate,
+        Some(Rate {
+            count: 5,
+            per: Duration::from_secs(10)
+        })
+    );
+    assert_eq!(s.retry_for, Duration::from_secs(900));
+}
+
+#[test]
+fn legacy_reports_take_the_tenant_from_the_flag_else_the_token() {
+    let s = settings_for("auditEvents", &[]);
+    let err = s.target(None).unwrap_err();
+    assert_eq!(err.status(), Status::Usage);
+    assert!(
+        err.to_string()
+            .starts_with("legacy reports need the tenant"),
+        "{err}"
+    );
+    let from_token = s.target(Some("t-1")).unwrap();
+    assert!(
+        from_token.url.starts_with("https://graph.windows.net/t-1/"),
+        "{}",
+        from_token.url
+    );
+    let s = settings_for("auditEvents", &["--tenant", "contoso.com"]);
+    assert!(s.target(Some("t-1")).unwrap().url.contains("/contoso.com/"));
+}
+
+#[test]
+fn a_window_needs_a_time_field() {
+    let s = settings(&["--since", "1d"]);
+    assert_eq!(
+        s.target(None).unwrap().time_field.as_deref(),
+        Some("activityDateTime")
+    );
+    let s = settings_for("groups/x/members", &["--since", "1d"]);
+    let err = s.target(None).unwrap_err();
+    assert!(err.to_string().contains("give --time-field"), "{err}");
+}

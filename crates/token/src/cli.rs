@@ -1,0 +1,301 @@
+//! The `aad-token` command line, as typed. No I/O here; `settings` resolves it.
+//!
+//! Public for the man page generator (`tests/man.rs`), which renders
+//! `Args::command()` plus [`MAN_SECTIONS`].
+
+use std::path::PathBuf;
+
+use aad_common::Status;
+use aad_common::cloud::Cloud;
+use clap::{Parser, ValueEnum};
+
+/// Worked examples and the exit statuses, shown by `--help`.
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  # A token for Microsoft Graph, straight into the next tool:
+  export AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_CLIENT_ID=0a1b2c3d-...
+  aad-token --client-secret-file ~/.config/aad/secret | aad-fetch directoryAudits --since 7d
+
+  # Any HTTP client: print the header line and let curl read it:
+  aad-token -o header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits
+
+  # Which roles does the application's token carry (AuditLog.Read.All)?
+  aad-token --claims
+
+  # On an Azure VM or in App Service, with the resource's managed identity:
+  aad-token --managed-identity | aad-fetch signIns --since 1d
+
+  # A certificate instead of a secret (PEM with certificate and private key):
+  aad-token --certificate ~/.config/aad/app.pem -o json
+
+  # Cron, every 15 minutes, reusing the token while it is valid:
+  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson
+
+Exit status:
+";
+
+/// Which credential to use, when the automatic choice is not wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CredentialKind {
+    /// Client secret: AZURE_CLIENT_SECRET, --client-secret-file or AAD_CLIENT_SECRET_FILE.
+    Secret,
+    /// Certificate: a client assertion signed with --certificate.
+    Certificate,
+    /// Workload identity federation: --federated-token-file as the client assertion.
+    WorkloadIdentity,
+    /// Managed identity: IDENTITY_ENDPOINT + IDENTITY_HEADER, or IMDS.
+    ManagedIdentity,
+}
+
+/// The token endpoint flavour (Azure AD v1 or v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Endpoint {
+    /// /<tenant>/oauth2/v2.0/token with scope=<resource>/.default.
+    V2,
+    /// /<tenant>/oauth2/token?api-version=1.0 with resource=<resource>.
+    V1,
+}
+
+/// How a client secret is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ClientAuth {
+    /// client_id and client_secret as form fields (what Azure expects).
+    #[default]
+    Form,
+    /// HTTP Basic authentication (RFC 6749 section 2.3.1).
+    Basic,
+}
+
+/// What is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum Output {
+    /// The access token and a newline.
+    #[default]
+    Raw,
+    /// The JSON object of `az account get-access-token`.
+    Json,
+    /// `Authorization: Bearer <token>`, for `curl -H @-`.
+    Header,
+}
+
+/// Gets an OAuth2 access token for Microsoft Graph (client credentials) and prints it.
+#[derive(Debug, Default, Parser)]
+#[command(
+    name = crate::NAME,
+    version,
+    about = "Get an Azure AD (Entra ID) access token for Microsoft Graph and print it",
+    long_about = "Gets an access token with the OAuth2 client-credentials grant (client secret, \
+certificate, workload identity federation) or from a managed identity, and prints it for the \
+next tool in a pipeline. Settings come from flags or the Azure SDK environment variables.",
+    after_long_help = after_long_help(),
+)]
+pub struct Args {
+    /// Tenant id (GUID) or verified domain.
+    #[arg(
+        long,
+        value_name = "TENANT",
+        env = "AZURE_TENANT_ID",
+        hide_env_values = true
+    )]
+    pub(crate) tenant: Option<String>,
+
+    /// Application (client) id; with a managed identity, selects a user-assigned one.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "AZURE_CLIENT_ID",
+        hide_env_values = true
+    )]
+    pub(crate) client_id: Option<String>,
+
+    /// Read the client secret from FILE, '-' for stdin (or set AZURE_CLIENT_SECRET).
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_parser = path,
+        env = "AAD_CLIENT_SECRET_FILE",
+        hide_env_values = true
+    )]
+    pub(crate) client_secret_file: Option<PathBuf>,
+
+    /// Refused: a secret on the command line shows in `ps` and shell history.
+    #[arg(long, value_name = "VALUE", hide = true)]
+    pub(crate) client_secret: Option<String>,
+
+    /// PEM file with the certificate and its RSA private key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_parser = path,
+        env = "AZURE_CLIENT_CERTIFICATE_PATH",
+        hide_env_values = true
+    )]
+    pub(crate) certificate: Option<PathBuf>,
+
+    /// File holding a federated token (workload identity); read again on every request.
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_parser = path,
+        env = "AZURE_FEDERATED_TOKEN_FILE",
+        hide_env_values = true
+    )]
+    pub(crate) federated_token_file: Option<PathBuf>,
+
+    /// Use the managed identity of this Azure resource (same as --credential managed-identity).
+    #[arg(long, conflicts_with = "credential")]
+    pub(crate) managed_identity: bool,
+
+    /// Use this credential kind instead of choosing one from what is configured.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) credential: Option<CredentialKind>,
+
+    /// How to send a client secret: form fields or HTTP Basic.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
+    pub(crate) client_auth: ClientAuth,
+
+    /// National cloud preset for the login and Graph hosts.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "CLOUD",
+        env = "AAD_CLOUD",
+        hide_env_values = true
+    )]
+    pub(crate) cloud: Option<Cloud>,
+
+    /// Login host [default: from --cloud, https://login.microsoftonline.com].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "AZURE_AUTHORITY_HOST",
+        hide_env_values = true
+    )]
+    pub(crate) authority_host: Option<String>,
+
+    /// Microsoft Graph base, the default resource [default: from --cloud, https://graph.microsoft.com].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "AAD_GRAPH_URL",
+        hide_env_values = true
+    )]
+    pub(crate) graph_url: Option<String>,
+
+    /// The API the token is for [default: the Microsoft Graph base].
+    #[arg(long, value_name = "URI")]
+    pub(crate) resource: Option<String>,
+
+    /// Send this scope instead of '<resource>/.default'.
+    #[arg(long, value_name = "SCOPE")]
+    pub(crate) scope: Option<String>,
+
+    /// Azure AD token endpoint version [default: v2, or as the --token-url path says].
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub(crate) endpoint: Option<Endpoint>,
+
+    /// POST to this token endpoint instead (any standards-compliant OAuth2 server).
+    #[arg(long, value_name = "URL")]
+    pub(crate) token_url: Option<String>,
+
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_parser = path,
+        env = "SSL_CERT_FILE",
+        hide_env_values = true
+    )]
+    pub(crate) ca_cert: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t)]
+    pub(crate) output: Output,
+
+    /// Print the token's decoded JWT header and claims instead of the token.
+    #[arg(long, conflicts_with = "output")]
+    pub(crate) claims: bool,
+
+    /// Reuse a token from the per-user cache while more than 5 minutes remain.
+    #[arg(long)]
+    pub(crate) cache: bool,
+
+    /// Log each HTTP exchange and decision to stderr (never secrets or tokens).
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+/// A path; an empty one (`AZURE_CLIENT_CERTIFICATE_PATH=`) means unset, as in the Azure
+/// SDKs, instead of being a usage error.
+fn path(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value))
+}
+
+/// The examples followed by the exit-status table.
+fn after_long_help() -> String {
+    format!("{AFTER_LONG_HELP}{}", Status::table())
+}
+
+/// Extra man page sections, plain text (the man page is [`Args`] plus these).
+pub const MAN_SECTIONS: &[(&str, &str)] = &[
+    (
+        "CREDENTIALS",
+        "The credential kind is chosen in this order, the first that applies wins:\n\
+1. --credential KIND, or --managed-identity.\n\
+2. A credential file named on the command line: --client-secret-file, then --certificate, then --federated-token-file.\n\
+3. The environment, in the Azure SDK's order (EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential): a client secret (AZURE_CLIENT_SECRET, else the file named by AAD_CLIENT_SECRET_FILE), a certificate (AZURE_CLIENT_CERTIFICATE_PATH), a federated token file (AZURE_FEDERATED_TOKEN_FILE), a managed identity when IDENTITY_ENDPOINT and IDENTITY_HEADER are set.\n\
+Otherwise aad-token stops with status 2. The Instance Metadata Service (IMDS) of an Azure VM cannot be detected without a network probe, so it is used only with --managed-identity.\n\n\
+Client secret: needs the tenant and the client id. The secret is sent as the form fields client_id and client_secret (--client-auth basic sends HTTP Basic instead, as RFC 6749 allows). --client-secret VALUE is refused with status 2; AAD_CLIENT_SECRET_FILE is an aad-tools extension (aad-emulator --print-env exports it).\n\n\
+Certificate: a PEM file with the certificate and its RSA private key (PKCS#8 'PRIVATE KEY' or PKCS#1 'RSA PRIVATE KEY', not encrypted; convert a PFX with 'openssl pkcs12 -in app.pfx -nodes -out app.pem'). aad-token sends a client assertion: a JWT signed with PS256, header 'x5t#S256' = the base64url SHA-256 thumbprint of the certificate, claims aud = the token endpoint URL posted to (without query), iss = sub = the client id, a fresh random jti, nbf = iat = now, exp = now + 10 minutes. When the file holds several certificates, the one that matches the key is used.\n\n\
+Workload identity: the content of the federated token file (as projected by AKS) is the client assertion. The file is read again for every request, so a rotated token is picked up.\n\n\
+Managed identity: with IDENTITY_ENDPOINT and IDENTITY_HEADER set (App Service, Functions), GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R with the header X-IDENTITY-HEADER; otherwise IMDS, GET http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=R with 'Metadata: true'. AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the IMDS host (Azure SDK convention; the tests point it at aad-emulator). --client-id (or AZURE_CLIENT_ID) selects a user-assigned identity; unset it for the system-assigned one. IMDS answers 404, 410, 429 and 5xx are retried with exponential backoff, at most 4 attempts within about 10 seconds.\n\n\
+Endpoints: v2 POSTs grant_type=client_credentials and scope=<resource>/.default to <authority>/<tenant>/oauth2/v2.0/token; v1 POSTs resource=<resource> to <authority>/<tenant>/oauth2/token?api-version=1.0. The resource is --resource, else the Microsoft Graph base of the cloud (--graph-url or AAD_GRAPH_URL when set). --scope replaces the scope; with v1 or a managed identity, a scope 'R/.default' becomes resource R. --token-url replaces the computed URL: a path ending in /oauth2/v2.0/token or /oauth2/token is treated as Azure's v2 or v1; for any other path (a third-party OAuth2 server) nothing is added by default: scope is sent only when --scope is given, or as '<resource>/.default' when --resource is given (resource=<resource> with --endpoint v1). Token responses are read leniently: only access_token is required; expires_in and expires_on may be numbers or numeric strings; unknown fields are ignored.\n\n\
+Transport: plain http:// is accepted only for loopback hosts, and for link-local managed-identity hosts such as IMDS; everything else must be https. Network failures, 408, 429 and 5xx answers are retried briefly (3 attempts, Retry-After honoured up to 10 seconds), then aad-token stops with status 5. A 2xx answer that is not a token response (not JSON, no access_token string, or a token with white space or control characters) ends with status 6 and is never printed.",
+    ),
+    (
+        "OUTPUT",
+        "-o raw (default): the access token and a newline.\n\
+-o json: one line, the object `az account get-access-token` prints: accessToken, expiresOn (local time, YYYY-MM-DD HH:MM:SS.ffffff), expires_on (epoch seconds), tokenType, tenant (the token's tid claim, else --tenant). aad-fetch reads it, as well as the raw token.\n\
+-o header: 'Authorization: Bearer <token>', for curl -H @-.\n\
+--claims: the token's JWT header and claims as indented JSON, {\"header\": {...}, \"claims\": {...}}, without checking the signature; aud, roles, tid, appid and exp show whether the application has the permission it needs (AuditLog.Read.All for audit and sign-in logs). A token that is not a JWT (some third-party servers issue opaque tokens) ends with status 6.\n\
+A token or token type that contains white space or control characters is refused with status 6, so the output can never inject a header line.",
+    ),
+    (
+        "ENVIRONMENT",
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST, AAD_CLOUD, AAD_GRAPH_URL, SSL_CERT_FILE: defaults for the flags of the same meaning; a flag wins over its variable.\n\
+AZURE_CLIENT_SECRET: the client secret (read by aad-token itself, never shown by --help).\n\
+AAD_CLIENT_SECRET_FILE: default for --client-secret-file, used when AZURE_CLIENT_SECRET is not set (aad-tools extension).\n\
+IDENTITY_ENDPOINT, IDENTITY_HEADER: the App Service managed-identity endpoint and its secret header.\n\
+AZURE_POD_IDENTITY_AUTHORITY_HOST: replaces http://169.254.169.254 as the IMDS host.\n\
+HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: the proxy for requests to hosts that are not loopback or link-local.\n\
+XDG_CACHE_HOME, HOME: where --cache keeps tokens.\n\
+Empty variables count as unset, except AAD_CLOUD, which must name a cloud when set.",
+    ),
+    (
+        "FILES",
+        "$XDG_CACHE_HOME/aad-tools/token-<hash>.json, or ~/.cache/aad-tools/token-<hash>.json when XDG_CACHE_HOME is unset or not absolute: the --cache files. <hash> is the SHA-256 of the credential kind, token endpoint URL, tenant, client id, scope or resource and endpoint version; the file holds those (without any secret) and the token in the form of -o json. The directory is created with mode 0700 and each file with 0600; a directory or file that other users can read or write is ignored with a warning. A cached token is used while more than 5 minutes of it remain. Files are replaced atomically (a temporary file renamed over the old one), so concurrent runs never read a partial file. A rotated secret does not invalidate a cached token: delete the file or run without --cache.",
+    ),
+    (
+        "EXAMPLES",
+        "aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv > audits.csv\n\
+aad-token -o header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits\n\
+aad-token --claims | jq .claims.roles\n\
+aad-token --managed-identity --client-id 4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b -o json\n\
+aad-token --cloud usgov --endpoint v1 --resource https://graph.microsoftazure.us\n\
+aad-token --token-url https://idp.example.com/oauth2/token --scope reports.read\n\
+printf %s \"$SECRET\" | aad-token --client-secret-file -\n\
+*/15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/audits.state >> ~/audits.ndjson",
+    ),
+    (
+        "SECURITY",
+        "Secrets may live in AZURE_CLIENT_SECRET, in a file (--client-secret-file, AAD_CLIENT_SECRET_FILE, best with mode 0600), on stdin (--client-secret-file -), or in the certificate file; never on the command line, where every user sees them with ps. aad-token starts no other process. Secrets, client assertions, IDENTITY_HEADER and tokens are never written to stderr, also not with -v or in errors; -v shows form fields with secret values as ***. Only with the output itself does the token reach stdout. The cache never stores a secret. Redirects are not followed, so a credential is only sent to the URL it was meant for.",
+    ),
+    (
+        "SEE ALSO",
+        "aad-fetch(1), aad-format(1), aad-emulator(1), az(1)",
+    ),
+];
