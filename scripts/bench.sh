@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks of DESIGN.md §6, side by side in one run, printed as ratios:
+# The performance targets of aad-tools, side by side in one run, printed as ratios
+# (each line names its target; the run exits 1 when one is missed):
 #
 #   0. aad-emulator: time per 1000-record page, memory while serving 1000 pages
 #   1. aad-format against jq, Python and Miller (scripts/bench-format.sh)

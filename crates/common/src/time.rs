@@ -101,9 +101,9 @@ pub fn format_duration(d: Duration) -> String {
 /// A request budget: at most `count` requests in any window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
-    /// Requests allowed per window.
+    /// Requests allowed in any window of `per`.
     pub count: u32,
-    /// The window.
+    /// The length of the sliding window the service counts in.
     pub per: Duration,
 }
 

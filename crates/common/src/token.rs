@@ -44,11 +44,12 @@ impl fmt::Display for Secret {
 /// An access token with what is known about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
-    /// The bearer token.
+    /// What goes after `Bearer ` in the `Authorization` header; never printed by mistake.
     pub token: Secret,
     /// Expiry, epoch seconds, when known (from the document or the JWT's `exp`).
     pub expires_on: Option<i64>,
-    /// Usually `Bearer`.
+    /// The authentication scheme, `Bearer` unless a server says otherwise (`-o header`
+    /// prints it).
     pub token_type: String,
     /// The tenant the token was issued for, when known.
     pub tenant: Option<String>,

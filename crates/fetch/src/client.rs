@@ -28,7 +28,7 @@ pub(crate) enum Transient {
     Timeout,
     /// 500, 502, 503, 408.
     Server,
-    /// Connection failures.
+    /// The connection failed or broke before a response came.
     Network,
     /// A body that ended early or did not parse.
     Truncated,

@@ -35,7 +35,7 @@ enum Stop {
     Restart(String),
     /// The writer is gone (stdout closed, `--max-records` reached).
     WriterGone,
-    /// Give up.
+    /// The run cannot go on: the error ends it with its status.
     Fatal(Error),
 }
 

@@ -12,17 +12,18 @@ use crate::NAME;
 /// Redraw the line at most this often.
 const REDRAW: Duration = Duration::from_millis(100);
 
-/// What to show.
-#[derive(Debug, Clone, Copy)]
+/// What stderr shows besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Mode {
-    /// Draw the progress line.
+    /// The progress line: on a terminal, or with `--progress`, never with `-q`.
     pub(crate) draw: bool,
-    /// Log each request.
+    /// `-v`: a line per request and retry decision.
     pub(crate) verbose: bool,
-    /// Errors only.
+    /// `-q`: no warnings.
     pub(crate) quiet: bool,
 }
 
+/// What the progress line shows, updated by both threads.
 #[derive(Debug)]
 struct Counters {
     pages: u64,
@@ -34,7 +35,8 @@ struct Counters {
     shown: bool,
 }
 
-/// The diagnostics channel.
+/// Everything aad-fetch writes to stderr except the final error: both threads write
+/// through it, so a log line never lands in the middle of the progress line.
 #[derive(Debug)]
 pub(crate) struct Progress {
     mode: Mode,

@@ -18,7 +18,7 @@ pub(crate) enum Api {
 pub(crate) struct Report {
     /// The name on the command line.
     pub(crate) name: &'static str,
-    /// The API.
+    /// Graph or legacy: decides the URL shape and whether `api-version` is kept.
     pub(crate) api: Api,
     /// Path below the API version (Graph) or below the tenant (legacy).
     pub(crate) path: &'static str,

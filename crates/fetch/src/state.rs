@@ -37,17 +37,17 @@ pub(crate) struct OutputMark {
     pub(crate) tail: Option<String>,
 }
 
-/// The file's content.
+/// What the state file holds (JSON), as the man page documents it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StateDoc {
-    /// Format version.
+    /// The layout of the file, so a later version can read an older one.
     pub(crate) version: u32,
     /// The report and query this state belongs to.
     pub(crate) query: String,
     /// End of the last completed slice (RFC 3339, seven fractional digits).
     #[serde(default)]
     pub(crate) checkpoint: Option<String>,
-    /// The output file's length.
+    /// Where `--output` stood after the last page: a longer file is cut back to it.
     #[serde(default)]
     pub(crate) output: Option<OutputMark>,
     /// Records emitted since checkpoint minus overlap.
@@ -61,7 +61,7 @@ pub(crate) struct StateFile {
     path: PathBuf,
     /// Held for the whole run; the OS releases it when the process ends, however it ends.
     _lock: File,
-    /// The content.
+    /// What the file holds; changed in place, written by [`StateFile::save`].
     pub(crate) doc: StateDoc,
 }
 
@@ -120,7 +120,7 @@ impl StateFile {
         })
     }
 
-    /// The state file's path.
+    /// Where the state file is: an `--output` file's lock names it as the owner.
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

@@ -16,13 +16,13 @@ use crate::window::Slice;
 pub(crate) struct Target {
     /// Short name: the report name, or the last path segment (`--save-pages` files).
     pub(crate) label: String,
-    /// URL without query.
+    /// The URL without its query: each slice adds its own.
     pub(crate) url: String,
     /// Query parameters every request carries (decoded): `api-version`, or a full URL's own.
     pub(crate) fixed: Vec<(String, String)>,
     /// The time field, when known.
     pub(crate) time_field: Option<String>,
-    /// For the beta sign-in kinds.
+    /// The `signInEventTypes` value of the beta sign-in kinds, filtered on.
     pub(crate) event_type: Option<&'static str>,
     /// Legacy Azure AD Graph: keep `api-version` on every link.
     pub(crate) legacy: bool,

@@ -15,7 +15,7 @@ use aad_common::{Error, Result, Status};
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
-/// Settings for [`agent`].
+/// What a tool decides about its agent (everything else is the same for every tool).
 #[derive(Debug, Clone, Default)]
 pub struct HttpOptions {
     /// An extra trusted CA bundle (PEM), for services behind a private CA (the emulator

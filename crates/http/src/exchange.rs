@@ -18,10 +18,10 @@ use ureq::http::HeaderMap;
 
 use crate::retry::parse_retry_after;
 
-/// What to send.
+/// One request: a GET, or a POST of a form.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    /// The full URL.
+    /// The URL with its query.
     pub url: &'a str,
     /// Extra headers (`Authorization`, `Accept`, ...).
     pub headers: &'a [(&'a str, &'a str)],
@@ -34,9 +34,9 @@ pub struct Request<'a> {
 /// A response whose body arrived whole.
 #[derive(Debug)]
 pub struct Reply {
-    /// The HTTP status.
+    /// The HTTP status; what it means is the caller's decision.
     pub status: u16,
-    /// The response headers.
+    /// The response headers ([`Reply::header`] reads one as text).
     pub headers: HeaderMap,
     /// The body, decompressed. May hold a token: never print it.
     pub body: Vec<u8>,

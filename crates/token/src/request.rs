@@ -51,11 +51,11 @@ pub(crate) const MANAGED_IDENTITY: Policy = Policy {
     retry_on: |status| matches!(status, 404 | 408 | 410 | 429 | 500..=599),
 };
 
-/// A request to send.
+/// A request to a token service, built again for every attempt.
 pub(crate) struct Request {
     /// `GET` (managed identity) or `POST` (token endpoint, with the form).
     pub(crate) method: Method,
-    /// The full URL.
+    /// The URL with its query; `-v` shows it with secret values redacted.
     pub(crate) url: String,
     /// Extra headers; values are never logged.
     pub(crate) headers: Vec<(&'static str, Secret)>,
@@ -63,7 +63,7 @@ pub(crate) struct Request {
     pub(crate) form: Vec<(&'static str, String)>,
 }
 
-/// The HTTP method.
+/// How the request is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
     /// Managed-identity endpoints: everything is in the URL's query.
@@ -75,7 +75,7 @@ pub(crate) enum Method {
 /// The answer that ended the exchange.
 #[derive(Debug)]
 pub(crate) struct Reply {
-    /// HTTP status.
+    /// The HTTP status; what it means is the caller's decision.
     pub(crate) status: u16,
     /// The body (may hold a token: never print it).
     pub(crate) body: Vec<u8>,

@@ -27,13 +27,13 @@ pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// Everything one run needs, resolved.
 #[derive(Debug)]
 pub(crate) struct Settings {
-    /// How the token is obtained.
+    /// What to request, and from where.
     pub(crate) source: Source,
     /// Where the credential came from, for `-v`.
     pub(crate) origin: String,
-    /// Extra trusted CA file.
+    /// `--ca-cert`: also trust this CA (a private token service, the emulator with TLS).
     pub(crate) ca_cert: Option<PathBuf>,
-    /// What to print.
+    /// `-o` or `--claims`.
     pub(crate) print: Print,
     /// The token cache directory, with `--cache`.
     pub(crate) cache: Option<PathBuf>,

@@ -28,7 +28,7 @@ pub(crate) struct ClientCredentials {
     pub(crate) target: Option<(&'static str, String)>,
     /// The application (client) id.
     pub(crate) client_id: String,
-    /// The credential.
+    /// What proves the client's identity; loaded once, sent with every attempt.
     pub(crate) credential: ClientCredential,
 }
 
