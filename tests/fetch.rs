@@ -842,6 +842,34 @@ fn failures_that_outlast_the_retry_budget_exit_5() {
 }
 
 #[test]
+fn pages_that_never_arrive_whole_outlast_the_retry_budget() {
+    // Every answer is cut in half after its next link: each page is handed to the writer
+    // unparsed, and the writer finds it damaged every time.
+    let emu = Emulator::start(&["--records", "30", "--garble-every", "1"]);
+    let started = Instant::now();
+    let out = fetch(&emu)
+        .args([
+            "directoryAudits",
+            "--top",
+            "10",
+            "--retry-for",
+            "3s",
+            "--rate",
+            "off",
+        ])
+        .run();
+    out.assert_code(5);
+    assert!(
+        out.stderr
+            .contains("no progress for 3s (--retry-for); last failure: the page did not parse"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.is_empty(), "{}", out.describe());
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
 fn verbose_logs_requests_but_never_the_token() {
     let emu = Emulator::start(&[
         "--records",

@@ -47,6 +47,11 @@ impl From<WriterGone> for Stop {
 
 /// How a chain is doing since it last moved forward. Every page that moves it forward
 /// starts all of it again ([`Retries::progressed`]); failures in between use it up.
+///
+/// A page handed over unparsed moves the chain forward only if the writer can parse it:
+/// [`Retries::handed_over`] starts again as if it had, and keeps what
+/// [`Retries::not_parsed`] gives back when it did not, so a page that never arrives
+/// whole still runs out of `--retry-for`.
 struct Retries {
     /// The waits between attempts at the same page.
     backoff: Backoff,
@@ -73,6 +78,24 @@ impl Retries {
         *self = Retries::new();
     }
 
+    /// A page was handed over unparsed: the request succeeded, and the chain moved
+    /// forward unless the writer finds the page damaged. Returns what to give back then.
+    fn handed_over(&mut self) -> Unconfirmed {
+        let before = Unconfirmed {
+            backoff: self.backoff.clone(),
+            last_progress: self.last_progress,
+        };
+        self.progressed();
+        before
+    }
+
+    /// The page handed over did not parse after all: the chain did not move forward
+    /// since before it, and the backoff goes on from where it was.
+    fn not_parsed(&mut self, before: Unconfirmed) {
+        self.backoff = before.backoff;
+        self.last_progress = before.last_progress;
+    }
+
     /// Counts a timeout; returns how many came in a row.
     fn timed_out(&mut self) -> u32 {
         self.timeouts += 1;
@@ -89,6 +112,13 @@ impl Retries {
         let wait = self.backoff.next(retry_after);
         (self.last_progress.elapsed() + wait <= retry_for).then_some(wait)
     }
+}
+
+/// The part of [`Retries`] a page handed over unparsed resets before it is known to
+/// parse.
+struct Unconfirmed {
+    backoff: Backoff,
+    last_progress: Instant,
 }
 
 /// Everything the fetch thread owns.
@@ -174,8 +204,9 @@ impl Fetcher {
                 .map_or_else(|| "beta".to_string(), |(_, v)| v.clone())
         });
         let mut retries = Retries::new();
-        // The page handed over unparsed and not yet acknowledged: (sequence, its URL).
-        let mut unconfirmed: Option<(u64, String)> = None;
+        // The page handed over unparsed and not yet acknowledged: its sequence number,
+        // its URL, and the retry state from before it.
+        let mut unconfirmed: Option<(u64, String, Unconfirmed)> = None;
         loop {
             self.pace();
             let now = chrono::Utc::now().timestamp();
@@ -184,10 +215,11 @@ impl Fetcher {
             self.pacer.sent(Instant::now());
             let (kind, detail, retry_after) = match outcome {
                 Outcome::Body(body) => {
-                    if let Some((seq, previous)) = unconfirmed.take()
+                    if let Some((seq, previous, before)) = unconfirmed.take()
                         && !handover.parsed(seq)?
                     {
                         // The previous page was cut or garbled: fetch it again.
+                        retries.not_parsed(before);
                         url = previous;
                         let detail = "the page did not parse".to_string();
                         (Transient::Truncated, detail, None)
@@ -196,11 +228,11 @@ impl Fetcher {
                             && let Ok(next) =
                                 page::resolve(&url, &link, keep_api_version.as_deref())
                         {
-                            retries.progressed();
+                            let before = retries.handed_over();
                             let previous = std::mem::replace(&mut url, next);
                             let keep = keep_api_version.clone();
                             let seq = handover.unparsed(body, previous.clone(), family, keep)?;
-                            unconfirmed = Some((seq, previous));
+                            unconfirmed = Some((seq, previous, before));
                             continue;
                         }
                         match Page::parse(body, &url, keep_api_version.as_deref()) {

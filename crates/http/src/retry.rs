@@ -16,7 +16,7 @@ const BASE: Duration = Duration::from_secs(1);
 const CAP: Duration = Duration::from_secs(60);
 
 /// The waits of one request that keeps failing; start a new one when a request succeeds.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Backoff {
     attempt: u32,
 }
