@@ -899,6 +899,8 @@ fn verbose_logs_requests_but_never_the_token() {
 
 #[test]
 fn the_progress_line_counts_pages_and_quiet_silences_it() {
+    // The writer counts a page while the fetcher already waits for the next answer; the
+    // latency lets the writer finish first, so the next retry note shows the new count.
     let emu = Emulator::start(&[
         "--records",
         "30",
@@ -906,6 +908,8 @@ fn the_progress_line_counts_pages_and_quiet_silences_it() {
         "2",
         "--retry-after",
         "0",
+        "--latency-ms",
+        "40",
     ]);
     let out = fetch(&emu)
         .args(["directoryAudits", "--top", "10", "--progress"])
