@@ -89,7 +89,7 @@ impl Client {
                 ));
                 outcome(reply)
             }
-            Err(failure) => retry_after_failure(url, &failure, progress),
+            Err(failure) => transport_failure(url, &failure, progress),
         }
     }
 }
@@ -118,7 +118,7 @@ fn outcome(reply: Reply) -> Outcome {
 
 /// Every transport failure is worth another try; a timeout counts towards halving the
 /// slice, and a body that failed after its status is an incomplete page.
-fn retry_after_failure(url: &str, failure: &Failure, progress: &Progress) -> Outcome {
+fn transport_failure(url: &str, failure: &Failure, progress: &Progress) -> Outcome {
     let timeout = failure.kind == FailureKind::Timeout;
     let elapsed = failure.elapsed.as_millis();
     let e = &failure.error;

@@ -83,6 +83,10 @@ pub(crate) struct Reply {
     pub(crate) request_id: Option<String>,
     /// `Location`, to name where a redirect (which is not followed) pointed.
     pub(crate) location: Option<String>,
+    /// The wait the server asked for before another attempt.
+    retry_after: Option<Duration>,
+    /// From sending to the end of the body, for `-v`.
+    took: Duration,
 }
 
 /// Sends the request `build` makes, retrying per `policy`. `what` names the service in
@@ -103,13 +107,13 @@ pub(crate) fn send(
         let outcome = exchange(agent, &request);
         let last = attempt >= policy.attempts;
         let wait = match outcome {
-            Ok((reply, took, retry_after)) => {
+            Ok(reply) => {
                 log.verbose(format_args!(
                     "{} {shown} -> {} ({} bytes, {} ms){}",
                     method_name(request.method),
                     reply.status,
                     reply.body.len(),
-                    took.as_millis(),
+                    reply.took.as_millis(),
                     reply
                         .request_id
                         .as_deref()
@@ -131,7 +135,7 @@ pub(crate) fn send(
                 if last {
                     return Err(gave_up(format!("after {attempt} attempts")));
                 }
-                match retry_after {
+                match reply.retry_after {
                     Some(wait) if wait > MAX_RETRY_AFTER => {
                         return Err(gave_up(format!(
                             "and asked to retry after {} s, longer than {} waits",
@@ -175,11 +179,8 @@ pub(crate) fn send(
     }
 }
 
-/// Sends once; returns the reply, the time it took and any `Retry-After`.
-fn exchange(
-    agent: &Agent,
-    request: &Request,
-) -> Result<(Reply, Duration, Option<Duration>), Failure> {
+/// Sends once.
+fn exchange(agent: &Agent, request: &Request) -> Result<Reply, Failure> {
     let headers: Vec<(&str, &str)> = request
         .headers
         .iter()
@@ -203,15 +204,14 @@ fn exchange(
         .header("request-id")
         .or_else(|| reply.header("x-ms-request-id"))
         .map(str::to_string);
-    let location = reply.header("location").map(str::to_string);
-    let retry_after = reply.retry_after();
-    let ours = Reply {
+    Ok(Reply {
         status: reply.status,
         request_id,
-        location,
+        location: reply.header("location").map(str::to_string),
+        retry_after: reply.retry_after(),
+        took: reply.elapsed,
         body: reply.body,
-    };
-    Ok((ours, reply.elapsed, retry_after))
+    })
 }
 
 /// Failures that another attempt cannot fix: TLS trust, bad URLs, proxy settings.
