@@ -7,8 +7,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`agent`] | the agent: trust roots, `--ca-cert`, proxies and gzip by host, timeouts |
-//! | [`exchange`] | one request and its whole body (capped), status, headers, time, or a classified failure |
+//! | [`agent`](mod@agent) | the agent: trust roots, `--ca-cert`, proxies and gzip by host, timeouts |
+//! | [`exchange`](mod@exchange) | one request and its whole body (capped), status, headers, time, or a classified failure |
 //! | [`retry`] | exponential backoff with full jitter, and `Retry-After` |
 
 pub mod agent;

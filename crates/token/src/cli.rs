@@ -3,6 +3,12 @@
 //! Public for the man page generator (`tests/man.rs`), which renders
 //! `Args::command()` plus [`MAN_SECTIONS`].
 
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    reason = "the doc comments of Args are clap's help texts, written for a terminal"
+)]
+
 use std::path::PathBuf;
 
 use aad_common::Status;
