@@ -1094,7 +1094,7 @@ fn in_process_start_serves_too() {
     use clap::Parser as _;
     let args = aad_emulator::cli::Args::parse_from(["aad-emulator", "--records", "3"]);
     let emulator =
-        aad_emulator::Emulator::start(aad_emulator::Config::from_args(&args).unwrap()).unwrap();
+        aad_emulator::Server::start(aad_emulator::Config::from_args(&args).unwrap()).unwrap();
     let (status, _) = http_get(&format!("{}/_emulator/stats", emulator.base_url()), &[]);
     assert_eq!(status, 200);
 }

@@ -41,7 +41,7 @@ Examples:
 /// A local Azure AD + Microsoft Graph reporting service with synthetic data and faults.
 #[derive(Debug, Parser)]
 #[command(
-    name = "aad-emulator",
+    name = crate::NAME,
     version,
     about = "A local Azure AD + Microsoft Graph reporting service with synthetic data and fault injection",
     after_long_help = EXAMPLES,

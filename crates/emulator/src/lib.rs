@@ -2,8 +2,8 @@
 //! data and fault injection, for the demo, the tests, the benchmarks, and for anyone who
 //! wants to try a pipeline offline.
 //!
-//! Run it as the `aad-emulator` binary ([`main`]), or in-process with
-//! [`Emulator::start`].
+//! Run it as the `aad-emulator` binary ([`run`]), or in-process with
+//! [`Server::start`].
 //!
 //! | module | what |
 //! |---|---|
@@ -38,10 +38,13 @@ mod tls;
 use clap::Parser as _;
 
 pub use config::Config;
-pub use server::{Emulator, NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
+pub use server::{Server, NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
 
-/// Entry point of the `aad-emulator` binary.
-pub fn main() -> aad_common::Result<()> {
+/// The program name, as clap, diagnostics, log lines and temporary directories use it.
+pub const NAME: &str = "aad-emulator";
+
+/// The `aad-emulator` program: serve until SIGINT/SIGTERM, or `--dump` a report.
+pub fn run() -> aad_common::Result<()> {
     let args = cli::Args::parse();
     let config = Config::from_args(&args)?;
     let mut stdout = std::io::stdout().lock();

@@ -3,7 +3,7 @@
 //!
 //! The server is hyper 1 on a small tokio runtime with rustls (tokio-rustls). It runs
 //! either as the `aad-emulator` process ([`run`]) or in-process on a background thread
-//! ([`Emulator::start`]), so tests can use it either way.
+//! ([`Server::start`]), so tests can use it either way.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -74,23 +74,23 @@ struct Prepared {
 }
 
 /// An emulator running in this process on a background thread; stops when dropped.
-pub struct Emulator {
+pub struct Server {
     base_url: String,
     exports: Vec<(String, String)>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Emulator {
+impl Server {
     /// Binds, prepares the data and starts serving; returns once connections are accepted.
-    pub fn start(config: Config) -> Result<Emulator> {
+    pub fn start(config: Config) -> Result<Server> {
         let prepared = prepare(config)?;
         let base_url = prepared.base_url.clone();
         let exports = prepared.exports.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let runtime = runtime()?;
         let thread = std::thread::Builder::new()
-            .name("aad-emulator".into())
+            .name(crate::NAME.into())
             .spawn(move || {
                 let temp_dir = prepared.temp_dir.clone();
                 let _ = runtime.block_on(serve(prepared, async {
@@ -101,7 +101,7 @@ impl Emulator {
                 }
             })
             .map_err(|e| Error::internal("cannot start the emulator thread").with_source(e))?;
-        Ok(Emulator {
+        Ok(Server {
             base_url,
             exports,
             shutdown: Some(tx),
@@ -120,7 +120,7 @@ impl Emulator {
     }
 }
 
-impl Drop for Emulator {
+impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -229,7 +229,7 @@ fn prepare(config: Config) -> Result<Prepared> {
         (Some(d), _) => (Some(d.clone()), None),
         (None, true) => {
             let d =
-                std::env::temp_dir().join(format!("aad-emulator-{}-{port}", std::process::id()));
+                std::env::temp_dir().join(format!("{}-{}-{port}", crate::NAME, std::process::id()));
             (Some(d.clone()), Some(d))
         }
         (None, false) => (None, None),
@@ -298,8 +298,8 @@ fn directory(config: &Config) -> Directory {
         certs,
         identity_header: random_secret(),
         token_ttl: config.token_ttl,
-        access_key: SigningKey::random("aad-emulator-access"),
-        federation_key: SigningKey::random("aad-emulator-federation"),
+        access_key: SigningKey::random(format!("{}-access", crate::NAME)),
+        federation_key: SigningKey::random(format!("{}-federation", crate::NAME)),
     }
 }
 
@@ -507,7 +507,8 @@ async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Response<Body>
     if state.config.verbose {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "aad-emulator: {} {}{} -> {status}{} ({} ms)",
+            "{}: {} {}{} -> {status}{} ({} ms)",
+            crate::NAME,
             parts.method,
             path,
             if query.is_empty() {
