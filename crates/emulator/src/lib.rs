@@ -23,22 +23,31 @@ pub mod config;
 pub mod data;
 
 mod auth;
+mod budget;
+mod dump;
+mod env_files;
 mod faults;
+mod handler;
+mod inspection;
 mod odata;
 mod reply;
 mod reports;
 mod requests_log;
+mod response;
 mod rng;
 mod routes;
 mod server;
+mod state;
 mod store;
+mod tenant;
 mod time;
 mod tls;
 
 use clap::Parser as _;
 
 pub use config::Config;
-pub use server::{Server, NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
+pub use server::Server;
+pub use tenant::{NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
 
 /// The program name, as clap, diagnostics, log lines and temporary directories use it.
 pub const NAME: &str = "aad-emulator";
@@ -51,7 +60,7 @@ pub fn run() -> aad_common::Result<()> {
     match &args.dump {
         Some(report) => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-            server::dump(&config, report, &mut out)
+            dump::dump(&config, report, &mut out)
         }
         None => server::run(config, &mut stdout),
     }

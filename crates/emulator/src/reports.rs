@@ -15,7 +15,7 @@ use crate::faults::Injected;
 use crate::odata::filter::{self, Filter, Schema};
 use crate::odata::{Cursor, QueryOptions, next_query};
 use crate::reply::{Reply, RequestIds};
-use crate::server::State;
+use crate::state::State;
 use crate::time::now_ticks;
 
 /// Default and largest page size, as the service.
@@ -36,7 +36,7 @@ pub(crate) struct Listing<'a> {
     /// `scheme://host[:port]` the client used.
     pub base: &'a str,
     /// Legacy: the tenant segment.
-    pub tenant: &'a str,
+    pub path_tenant: &'a str,
     /// The last path segment as the client wrote it (for `@odata.context`).
     pub segment: &'a str,
 }
@@ -117,7 +117,7 @@ pub(crate) fn list(state: &State, req: &Listing<'_>, caller: &Caller, ids: &Requ
         },
     };
 
-    let properties = state.store.properties(req.dataset);
+    let properties = state.tenant().store.properties(req.dataset);
     let filter = match req.query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
         None => Filter::default(),
         Some(text) => {
@@ -259,7 +259,7 @@ pub(crate) fn list(state: &State, req: &Listing<'_>, caller: &Caller, ids: &Requ
         _ => {}
     }
 
-    state.store.advance(dataset, now_ticks());
+    state.tenant().store.advance(dataset, now_ticks());
     let empty_pages = state.config.faults.empty_pages;
     let (records, next) = if cursor.final_empty {
         (Vec::new(), None)
@@ -275,6 +275,7 @@ pub(crate) fn list(state: &State, req: &Listing<'_>, caller: &Caller, ids: &Requ
         )
     } else {
         let page = state
+            .tenant()
             .store
             .page(dataset, &filter, cursor.after.as_ref(), top, req.v1);
         let next = if page.more {
@@ -337,7 +338,7 @@ fn render(
     let context = match req.api {
         Api::Legacy => format!(
             "{}/{}/$metadata#reports/{}",
-            req.base, req.tenant, req.segment
+            req.base, req.path_tenant, req.segment
         ),
         _ => {
             let version = if req.v1 { "v1.0" } else { "beta" };
@@ -484,7 +485,8 @@ pub(crate) fn over_budget(
     ids: &RequestIds,
 ) -> Option<Reply> {
     let wait = state
-        .faults
+        .tenant()
+        .budget
         .admit(&caller.client_id, Instant::now())
         .err()?;
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
