@@ -14,7 +14,8 @@ use crate::auth::{Api, discovery, jwt};
 use crate::data::{Dataset, SignInType};
 use crate::odata::QueryOptions;
 use crate::reply::{Reply, RequestIds};
-use crate::reports::{self, Listing};
+use crate::reports::listing::Listing;
+use crate::reports::{self, legacy, throttle};
 use crate::state::State;
 use crate::tenant::Tenant;
 
@@ -161,7 +162,11 @@ fn graph_report(
     log: &mut Value,
 ) -> Reply {
     let Call {
-        state, req, ids, ..
+        state,
+        tenant,
+        req,
+        ids,
+        ..
     } = *call;
     let dataset = match report.to_ascii_lowercase().as_str() {
         "directoryaudits" => Dataset::DirectoryAudits,
@@ -188,7 +193,7 @@ fn graph_report(
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
-    if let Some(reply) = reports::over_budget(state, Api::Graph, &caller, ids) {
+    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids) {
         return reply;
     }
     let listing = Listing {
@@ -201,7 +206,7 @@ fn graph_report(
         path_tenant: "",
         segment: report,
     };
-    reports::list(state, &listing, &caller, ids)
+    reports::list(state, tenant, &listing, &caller, ids)
 }
 
 fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Value) -> Reply {
@@ -225,8 +230,8 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
         Err(reply) => return reply,
     };
     let dataset = match name.map(str::to_ascii_lowercase).as_deref() {
-        None => return reports::legacy_report_list(req.base, path_tenant),
-        Some("$metadata") => return reports::legacy_metadata(),
+        None => return legacy::report_list(req.base, path_tenant),
+        Some("$metadata") => return legacy::metadata(),
         Some("auditevents") => Dataset::AuditEvents,
         Some("signinevents") => Dataset::SigninEvents,
         Some(_) => {
@@ -241,7 +246,7 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
             );
         }
     };
-    if let Some(reply) = reports::over_budget(state, Api::Legacy, &caller, ids) {
+    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Legacy, &caller, ids) {
         return reply;
     }
     let listing = Listing {
@@ -254,7 +259,7 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
         path_tenant,
         segment: name.unwrap_or_default(),
     };
-    reports::list(state, &listing, &caller, ids)
+    reports::list(state, tenant, &listing, &caller, ids)
 }
 
 /// Checks the bearer token; the refusal as the API words it.
