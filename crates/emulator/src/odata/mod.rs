@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::AsciiSet;
 
-use crate::store::Key;
+use crate::data::Key;
 use crate::time::Ticks;
 
 /// The query options of a report request, decoded.
