@@ -16,41 +16,41 @@ use crate::time::{TICKS_PER_SECOND, now_ticks, to_ticks};
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Listen address.
-    pub bind: IpAddr,
+    pub(crate) bind: IpAddr,
     /// Listen port (0 = any free one).
-    pub port: u16,
+    pub(crate) port: u16,
     /// Serve https.
-    pub tls: bool,
+    pub(crate) tls: bool,
     /// Where to write the CA certificate.
-    pub cert_out: Option<PathBuf>,
+    pub(crate) cert_out: Option<PathBuf>,
     /// Print `export` lines.
-    pub print_env: bool,
+    pub(crate) print_env: bool,
     /// Where the env files go.
-    pub env_dir: Option<PathBuf>,
+    pub(crate) env_dir: Option<PathBuf>,
     /// Data.
-    pub store: StoreSettings,
+    pub(crate) store: StoreSettings,
     /// Tenant id.
-    pub tenant_id: String,
+    pub(crate) tenant_id: String,
     /// Tenant domain.
-    pub tenant_domain: String,
+    pub(crate) tenant_domain: String,
     /// The main application's client id.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// A fixed client secret, if given.
-    pub client_secret: Option<String>,
+    pub(crate) client_secret: Option<String>,
     /// Extra trusted certificates (PEM texts).
-    pub client_certs: Vec<String>,
+    pub(crate) client_certs: Vec<String>,
     /// Fault knobs.
-    pub faults: FaultSettings,
+    pub(crate) faults: FaultSettings,
     /// nextLink style.
-    pub next_links: NextLinkStyle,
+    pub(crate) next_links: NextLinkStyle,
     /// Base for absolute nextLinks instead of the caller's.
-    pub next_link_base: Option<String>,
+    pub(crate) next_link_base: Option<String>,
     /// Access token lifetime, seconds.
-    pub token_ttl: i64,
+    pub(crate) token_ttl: i64,
     /// No premium licence: sign-ins answer 403.
-    pub no_premium: bool,
+    pub(crate) no_premium: bool,
     /// Log requests to stderr.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 impl Config {

@@ -9,7 +9,7 @@ use aad_common::time::Rate;
 
 /// The fault knobs.
 #[derive(Debug, Clone, Default)]
-pub struct FaultSettings {
+pub(crate) struct FaultSettings {
     /// Minimum time to first byte of every service response.
     pub latency: Duration,
     /// Request budget per client.

@@ -19,8 +19,8 @@
 //! | `faults` | fault counters and the request budget |
 
 pub mod cli;
-pub mod config;
-pub mod data;
+mod config;
+mod data;
 
 mod auth;
 mod budget;
@@ -47,7 +47,7 @@ use clap::Parser as _;
 
 pub use config::Config;
 pub use server::Server;
-pub use tenant::{NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
+
 
 /// The program name, as clap, diagnostics, log lines and temporary directories use it.
 pub const NAME: &str = "aad-emulator";

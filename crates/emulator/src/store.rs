@@ -25,7 +25,7 @@ use crate::time::{TICKS_PER_SECOND, Ticks};
 
 /// Live-mode settings.
 #[derive(Debug, Clone)]
-pub struct LiveSettings {
+pub(crate) struct LiveSettings {
     /// Events per second per dataset.
     pub rate: f64,
     /// Largest publication delay, in ticks.
@@ -38,7 +38,7 @@ pub struct LiveSettings {
 
 /// How a store is filled.
 #[derive(Debug, Clone)]
-pub struct StoreSettings {
+pub(crate) struct StoreSettings {
     /// Generator context (seed, tenant).
     pub context: GenContext,
     /// Initial records per dataset.

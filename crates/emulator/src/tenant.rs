@@ -12,9 +12,9 @@ use crate::store::Store;
 
 /// Client id of the application that lacks AuditLog.Read.All: fixed, so that tests and
 /// the man page can name it.
-pub const NOPERM_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
+pub(crate) const NOPERM_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 /// Client id of the user-assigned managed identity: fixed, as a client configures it.
-pub const USER_ASSIGNED_CLIENT_ID: &str = "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b";
+pub(crate) const USER_ASSIGNED_CLIENT_ID: &str = "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b";
 
 pub(crate) struct Tenant {
     pub directory: Directory,

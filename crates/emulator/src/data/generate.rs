@@ -13,7 +13,7 @@ use crate::time::{TICKS_PER_SECOND, Ticks};
 
 /// Generates record `index` of a dataset at time `ticks`. `version` 0 is the first
 /// publication; 1 is a republished, enriched version of the same event (same id).
-pub fn record(
+pub(crate) fn record(
     ctx: &GenContext,
     dataset: Dataset,
     index: u64,
@@ -37,10 +37,6 @@ pub fn record(
         .iter()
         .map(|path| attr_at(&value, path))
         .collect();
-    let event_types = match dataset {
-        Dataset::SignIns(kind) => vec![kind.event_type()],
-        _ => Vec::new(),
-    };
     let id: Arc<str> = value
         .get("id")
         .and_then(Value::as_str)
@@ -53,7 +49,6 @@ pub fn record(
         body: Bytes::from(value.to_string()),
         v1_body: v1_value.map(|v| Bytes::from(v.to_string())),
         attrs,
-        event_types,
     }
 }
 
@@ -76,7 +71,7 @@ fn attr_at(value: &Value, path: &str) -> AttrValue {
 
 /// `n` event times spread over `days` before `anchor`, newest first, with a few exact
 /// ties (real logs have them, and they are where paging and dedup bugs hide).
-pub fn timeline(seed: u64, dataset: Dataset, n: usize, anchor: Ticks, days: u32) -> Vec<Ticks> {
+pub(crate) fn timeline(seed: u64, dataset: Dataset, n: usize, anchor: Ticks, days: u32) -> Vec<Ticks> {
     let span = i64::from(days.max(1)) * 86_400 * TICKS_PER_SECOND;
     let mut rng = Rng::for_item(seed, dataset.salt() ^ 0x7157, 0);
     let whole_seconds = dataset == Dataset::Provisioning;

@@ -6,7 +6,7 @@
 //! may test with `eq` are extracted at the same time ([`Record::attrs`]).
 
 mod audit;
-pub mod generate;
+pub(crate) mod generate;
 mod legacy;
 mod pools;
 mod provisioning;
@@ -21,7 +21,7 @@ use crate::time::Ticks;
 
 /// The kinds of sign-in events (beta `signInEventTypes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SignInType {
+pub(crate) enum SignInType {
     /// `interactiveUser`: the only kind v1.0 returns.
     InteractiveUser,
     /// `nonInteractiveUser`.
@@ -34,7 +34,7 @@ pub enum SignInType {
 
 impl SignInType {
     /// All kinds.
-    pub const ALL: [SignInType; 4] = [
+    pub(crate) const ALL: [SignInType; 4] = [
         SignInType::InteractiveUser,
         SignInType::NonInteractiveUser,
         SignInType::ServicePrincipal,
@@ -42,7 +42,7 @@ impl SignInType {
     ];
 
     /// The value in `signInEventTypes`.
-    pub fn event_type(self) -> &'static str {
+    pub(crate) fn event_type(self) -> &'static str {
         match self {
             SignInType::InteractiveUser => "interactiveUser",
             SignInType::NonInteractiveUser => "nonInteractiveUser",
@@ -52,14 +52,14 @@ impl SignInType {
     }
 
     /// The kind named by a `signInEventTypes` value.
-    pub fn from_event_type(name: &str) -> Option<SignInType> {
+    pub(crate) fn from_event_type(name: &str) -> Option<SignInType> {
         SignInType::ALL.into_iter().find(|k| k.event_type() == name)
     }
 }
 
 /// One dataset of the emulated tenant. Each has its own records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dataset {
+pub(crate) enum Dataset {
     /// Microsoft Graph `auditLogs/directoryAudits`.
     DirectoryAudits,
     /// Microsoft Graph `auditLogs/signIns`, one dataset per sign-in kind.
@@ -74,7 +74,7 @@ pub enum Dataset {
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: [Dataset; 8] = [
+    pub(crate) const ALL: [Dataset; 8] = [
         Dataset::DirectoryAudits,
         Dataset::SignIns(SignInType::InteractiveUser),
         Dataset::SignIns(SignInType::NonInteractiveUser),
@@ -86,7 +86,7 @@ impl Dataset {
     ];
 
     /// The report name, as aad-fetch and `/_emulator/truth?report=` use it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Dataset::DirectoryAudits => "directoryAudits",
             Dataset::SignIns(SignInType::InteractiveUser) => "signIns",
@@ -100,14 +100,14 @@ impl Dataset {
     }
 
     /// The dataset of a report name (case-insensitive).
-    pub fn from_name(name: &str) -> Option<Dataset> {
+    pub(crate) fn from_name(name: &str) -> Option<Dataset> {
         Dataset::ALL
             .into_iter()
             .find(|d| d.name().eq_ignore_ascii_case(name))
     }
 
     /// The record field that holds the event time.
-    pub fn time_field(self) -> &'static str {
+    pub(crate) fn time_field(self) -> &'static str {
         match self {
             Dataset::DirectoryAudits | Dataset::Provisioning => "activityDateTime",
             Dataset::SignIns(_) => "createdDateTime",
@@ -117,7 +117,7 @@ impl Dataset {
     }
 
     /// The OData entity type, for `@odata.context` and error messages.
-    pub fn entity_type(self) -> &'static str {
+    pub(crate) fn entity_type(self) -> &'static str {
         match self {
             Dataset::DirectoryAudits => "microsoft.graph.directoryAudit",
             Dataset::SignIns(_) => "microsoft.graph.signIn",
@@ -132,7 +132,7 @@ impl Dataset {
     }
 
     /// Fields `$filter` may compare with `eq` (slash paths, as OData writes them).
-    pub fn eq_fields(self) -> &'static [&'static str] {
+    pub(crate) fn eq_fields(self) -> &'static [&'static str] {
         match self {
             Dataset::DirectoryAudits => &[
                 "id",
@@ -198,7 +198,7 @@ impl Dataset {
 
 /// A plain field value that `eq` can compare.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AttrValue {
+pub(crate) enum AttrValue {
     /// A string.
     Str(String),
     /// A whole number.
@@ -211,7 +211,7 @@ pub enum AttrValue {
 
 /// One version of one record, rendered.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// The event time in 100 ns ticks since the Unix epoch.
     pub ticks: Ticks,
     /// The record id.
@@ -224,13 +224,11 @@ pub struct Record {
     pub v1_body: Option<Bytes>,
     /// Values of [`Dataset::eq_fields`], in that order.
     pub attrs: Vec<AttrValue>,
-    /// For sign-ins: the `signInEventTypes` values.
-    pub event_types: Vec<&'static str>,
 }
 
 impl Record {
     /// The rendering for an API version.
-    pub fn body_for(&self, v1: bool) -> &Bytes {
+    pub(crate) fn body_for(&self, v1: bool) -> &Bytes {
         match (&self.v1_body, v1) {
             (Some(b), true) => b,
             _ => &self.body,
@@ -243,7 +241,7 @@ impl Record {
     }
 
     /// The value of one of the dataset's `eq` fields.
-    pub fn attr(&self, dataset: Dataset, field: &str) -> Option<&AttrValue> {
+    pub(crate) fn attr(&self, dataset: Dataset, field: &str) -> Option<&AttrValue> {
         let at = dataset.eq_fields().iter().position(|f| *f == field)?;
         self.attrs.get(at)
     }
@@ -251,7 +249,7 @@ impl Record {
 
 /// What the generators need to know about the tenant.
 #[derive(Debug, Clone)]
-pub struct GenContext {
+pub(crate) struct GenContext {
     /// The data seed.
     pub seed: u64,
     /// Tenant id.
