@@ -1,4 +1,4 @@
-//! The `aad-emulator` command line, as typed. No I/O here; [`crate::config`] resolves it.
+//! The `aad-emulator` command line, as typed. No I/O here; [`crate::Config`] resolves it.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -12,49 +12,38 @@ use crate::faults::FaultSettings;
 use crate::store::{LiveSettings, StoreSettings};
 use crate::time::{TICKS_PER_SECOND, now_ticks, to_ticks};
 
-/// Everything the emulator runs with.
+/// The command line checked and resolved: the files it names are read, the durations
+/// are in the units the server counts in. A field without a comment is its flag's value
+/// (see [`Args`] for what each flag means).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Listen address.
     pub(crate) bind: IpAddr,
-    /// Listen port (0 = any free one).
     pub(crate) port: u16,
-    /// Serve https.
     pub(crate) tls: bool,
-    /// Where to write the CA certificate.
     pub(crate) cert_out: Option<PathBuf>,
-    /// Print `export` lines.
     pub(crate) print_env: bool,
-    /// Where the env files go.
     pub(crate) env_dir: Option<PathBuf>,
-    /// Data.
+    /// How the records are generated, and live mode.
     pub(crate) store: StoreSettings,
-    /// Tenant id.
     pub(crate) tenant_id: String,
-    /// Tenant domain.
     pub(crate) tenant_domain: String,
-    /// The main application's client id.
     pub(crate) client_id: String,
-    /// A fixed client secret, if given.
+    /// Read from `--client-secret-file`; `None` generates a new secret at every start.
     pub(crate) client_secret: Option<String>,
-    /// Extra trusted certificates (PEM texts).
+    /// The PEM texts of the `--client-cert` files.
     pub(crate) client_certs: Vec<String>,
-    /// Fault knobs.
     pub(crate) faults: FaultSettings,
-    /// nextLink style.
     pub(crate) next_links: NextLinkStyle,
-    /// Base for absolute nextLinks instead of the caller's.
     pub(crate) next_link_base: Option<String>,
-    /// Access token lifetime, seconds.
+    /// Seconds.
     pub(crate) token_ttl: i64,
-    /// No premium licence: sign-ins answer 403.
     pub(crate) no_premium: bool,
-    /// Log requests to stderr.
     pub(crate) verbose: bool,
 }
 
 impl Config {
-    /// Resolves parsed arguments (reads the secret and certificate files they name).
+    /// Checks the arguments clap cannot check alone, and reads the secret and certificate
+    /// files they name, so that a bad value is a usage error before anything is bound.
     pub fn from_args(args: &Args) -> Result<Config> {
         let anchor = match &args.now {
             Some(text) => to_ticks(aad_common::time::parse_instant(text).ok_or_else(|| {

@@ -19,7 +19,7 @@ const FEDERATED_TOKEN_TTL: i64 = 24 * 3600;
 /// `NAME=value` pairs, in the order `--print-env` prints them.
 pub(crate) type Exports = Vec<(String, String)>;
 
-/// What [`write`] left behind.
+/// What [`write()`] left behind.
 pub(crate) struct Written {
     pub exports: Exports,
     /// A directory this process made (`--print-env` without `--env-dir`) and removes when

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use aad_common::time::Rate;
 
-/// The fault knobs.
+/// The fault knobs of the command line.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FaultSettings {
     /// Minimum time to first byte of every service response.
     pub latency: Duration,
-    /// Request budget per client.
+    /// The budget each client of a tenant has (see [`crate::budget`]).
     pub rate_limit: Option<Rate>,
     /// Every Nth report request: 429.
     pub throttle_every: Option<u64>,

@@ -22,7 +22,7 @@ use crate::state::State;
 /// empty rather than buffered.
 const MAX_REQUEST_BODY: usize = 1 << 20;
 
-/// Answers one request.
+/// Every outcome is an HTTP answer; only the connection can fail (a truncated body).
 pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();

@@ -19,7 +19,7 @@ use crate::reports::{self, legacy, throttle};
 use crate::state::State;
 use crate::tenant::Tenant;
 
-/// A request as the router sees it.
+/// A request as the router sees it: read whole, borrowed from the connection's buffers.
 pub(crate) struct Incoming<'a> {
     pub method: &'a str,
     pub path: &'a str,
@@ -61,7 +61,8 @@ struct Call<'a> {
     now: i64,
 }
 
-/// Dispatches a service request (not `/_emulator/`).
+/// Picks the endpoint by method and path, as the services match them (an unknown Graph
+/// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
     let tenant = state.tenant();
     let call = Call {

@@ -72,7 +72,8 @@ impl Server {
         })
     }
 
-    /// `http://127.0.0.1:PORT` or `https://...`.
+    /// `http://127.0.0.1:PORT` or `https://...`: the port is the one bound, also for
+    /// `--port 0`.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -1,4 +1,4 @@
-//! What every connection shares.
+//! What every connection shares, behind one `Arc`.
 
 use crate::config::Config;
 use crate::faults::Faults;

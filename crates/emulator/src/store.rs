@@ -23,7 +23,7 @@ use crate::odata::filter::Filter;
 use crate::rng::Rng;
 use crate::time::{TICKS_PER_SECOND, Ticks};
 
-/// Live-mode settings.
+/// `--live`, `--max-delay`, `--republish-fraction`.
 #[derive(Debug, Clone)]
 pub(crate) struct LiveSettings {
     /// Events per second per dataset.
@@ -36,18 +36,15 @@ pub(crate) struct LiveSettings {
     pub start: Ticks,
 }
 
-/// How a store is filled.
+/// How a store is filled: `--records` over `--days` ending at `--now`, then live mode.
 #[derive(Debug, Clone)]
 pub(crate) struct StoreSettings {
-    /// Generator context (seed, tenant).
     pub context: GenContext,
-    /// Initial records per dataset.
+    /// Records per dataset at start.
     pub records: usize,
-    /// Days of history.
     pub days: u32,
-    /// Newest possible initial record time.
+    /// The newest possible time of a record made at start.
     pub anchor: Ticks,
-    /// Live mode, if on.
     pub live: Option<LiveSettings>,
 }
 
@@ -64,7 +61,7 @@ struct Table {
     pending: BinaryHeap<Pending>,
 }
 
-/// All datasets.
+/// The records of every dataset, shared by all connections.
 pub(crate) struct Store {
     settings: StoreSettings,
     tables: HashMap<Dataset, OnceLock<RwLock<Table>>>,

@@ -20,10 +20,8 @@ pub(crate) struct Tls {
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TlsError {
-    /// Certificate generation failed.
     #[error("cannot generate the TLS certificates")]
     Generate(#[from] rcgen::Error),
-    /// rustls refused the configuration.
     #[error("cannot configure TLS")]
     Configure(#[from] rustls::Error),
 }

@@ -10,21 +10,18 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Value, json};
 
-/// A key for HMAC-signed tokens.
+/// One of the emulator's signing keys; `kid` tells which in a token's header.
 pub(crate) struct SigningKey {
     key: hmac::Key,
     kid: String,
 }
 
-/// A JWT split into its decoded parts.
+/// A JWT split into its decoded parts, not yet verified.
 pub(crate) struct Parsed {
-    /// Decoded header.
     pub header: Value,
-    /// Decoded claims.
     pub claims: Value,
-    /// The signed input: `header.payload`.
+    /// The signed input: `header.payload`, as it was encoded.
     pub signed: String,
-    /// The signature bytes.
     pub signature: Vec<u8>,
 }
 
@@ -52,7 +49,8 @@ pub(crate) enum TokenProblem {
 }
 
 impl SigningKey {
-    /// A fresh random key.
+    /// A key made at start: tokens from an earlier run are refused, as after a key
+    /// rollover.
     pub(crate) fn random(kid: String) -> SigningKey {
         let mut bytes = [0u8; 32];
         // The system RNG failing is not a condition this program can handle differently.

@@ -71,7 +71,13 @@ fn attr_at(value: &Value, path: &str) -> AttrValue {
 
 /// `n` event times spread over `days` before `anchor`, newest first, with a few exact
 /// ties (real logs have them, and they are where paging and dedup bugs hide).
-pub(crate) fn timeline(seed: u64, dataset: Dataset, n: usize, anchor: Ticks, days: u32) -> Vec<Ticks> {
+pub(crate) fn timeline(
+    seed: u64,
+    dataset: Dataset,
+    n: usize,
+    anchor: Ticks,
+    days: u32,
+) -> Vec<Ticks> {
     let span = i64::from(days.max(1)) * 86_400 * TICKS_PER_SECOND;
     let mut rng = Rng::for_item(seed, dataset.salt() ^ 0x7157, 0);
     let whole_seconds = dataset == Dataset::Provisioning;

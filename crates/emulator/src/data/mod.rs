@@ -4,6 +4,12 @@
 //! Each record is rendered to compact JSON once, when generated, so serving a
 //! 1000-record page is a matter of copying bytes. The few plain fields that `$filter`
 //! may test with `eq` are extracted at the same time ([`Record::attrs`]).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`generate`] | a record of any dataset from its index, time and version; the timeline |
+//! | `audit`, `signin`, `provisioning`, `legacy` | one record per the real schema of each report |
+//! | `pools` | names, apps, places, user agents, and hostile strings to mix in |
 
 mod audit;
 pub(crate) mod generate;
@@ -33,7 +39,6 @@ pub(crate) enum SignInType {
 }
 
 impl SignInType {
-    /// All kinds.
     pub(crate) const ALL: [SignInType; 4] = [
         SignInType::InteractiveUser,
         SignInType::NonInteractiveUser,
@@ -57,7 +62,8 @@ impl SignInType {
     }
 }
 
-/// One dataset of the emulated tenant. Each has its own records.
+/// One dataset of the emulated tenant. Each has its own records; the sign-in report has
+/// one per kind, because beta's `signInEventTypes` filter lists one kind at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Dataset {
     /// Microsoft Graph `auditLogs/directoryAudits`.
@@ -73,7 +79,6 @@ pub(crate) enum Dataset {
 }
 
 impl Dataset {
-    /// Every dataset.
     pub(crate) const ALL: [Dataset; 8] = [
         Dataset::DirectoryAudits,
         Dataset::SignIns(SignInType::InteractiveUser),
@@ -196,16 +201,13 @@ impl Dataset {
     }
 }
 
-/// A plain field value that `eq` can compare.
+/// A plain field value that `eq` can compare, extracted once when the record is made.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AttrValue {
-    /// A string.
     Str(String),
-    /// A whole number.
     Int(i64),
-    /// A boolean.
     Bool(bool),
-    /// JSON null or missing.
+    /// JSON null, or no such field.
     Null,
 }
 
@@ -214,7 +216,6 @@ pub(crate) enum AttrValue {
 pub(crate) struct Record {
     /// The event time in 100 ns ticks since the Unix epoch.
     pub ticks: Ticks,
-    /// The record id.
     pub id: Arc<str>,
     /// 0 for the first publication, 1 for a republished copy.
     pub version: u32,
@@ -247,14 +248,12 @@ impl Record {
     }
 }
 
-/// What the generators need to know about the tenant.
+/// What the generators need to know about the tenant: records name it.
 #[derive(Debug, Clone)]
 pub(crate) struct GenContext {
-    /// The data seed.
     pub seed: u64,
-    /// Tenant id.
     pub tenant_id: String,
-    /// Tenant domain, for user principal names.
+    /// For user principal names.
     pub domain: String,
 }
 

@@ -7,7 +7,6 @@ use std::fmt;
 pub(crate) struct FilterError {
     /// `BadRequest` or `Request_UnsupportedQuery`.
     pub code: &'static str,
-    /// The message.
     pub message: String,
 }
 
