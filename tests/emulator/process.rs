@@ -126,28 +126,21 @@ fn sigterm_stops_it_cleanly() {
 
 #[test]
 fn dump_prints_the_same_records_as_the_service() {
-    let out = tool("aad-emulator")
-        .args([
-            "--dump",
-            "directoryAudits",
-            "--records",
-            "25",
-            "--seed",
-            "7",
-            "--now",
-            "2026-01-01T00:00:00Z",
-        ])
-        .success();
-    let dumped: Vec<Value> = out.stdout_text().lines().map(json_of).collect();
-    assert_eq!(dumped.len(), 25);
-    let emu = Emulator::start(&[
+    let data = [
         "--records",
         "25",
         "--seed",
         "7",
         "--now",
         "2026-01-01T00:00:00Z",
-    ]);
+    ];
+    let out = tool("aad-emulator")
+        .args(["--dump", "directoryAudits"])
+        .args(data)
+        .success();
+    let dumped: Vec<Value> = out.stdout_text().lines().map(json_of).collect();
+    assert_eq!(dumped.len(), 25);
+    let emu = Emulator::start(&data);
     let token = graph_token(&emu);
     let (served, _) = drain(
         &format!("{}/beta/auditLogs/directoryAudits", emu.base_url),

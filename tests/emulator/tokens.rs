@@ -198,19 +198,24 @@ fn certificate_and_federated_assertions() {
     let emu = Emulator::start(&["--records", "1"]);
     let url = token_url(&emu, true);
     let client = emu.export("AZURE_CLIENT_ID");
-    let jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    let post_assertion = |assertion: &str| {
+        http_post_form(
+            &url,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", client),
+                ("scope", GRAPH_SCOPE),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", assertion),
+            ],
+            &[],
+        )
+    };
     let assertion = certificate_assertion(&emu, &url);
-    let (status, body) = http_post_form(
-        &url,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client),
-            ("scope", GRAPH_SCOPE),
-            ("client_assertion_type", jwt_bearer),
-            ("client_assertion", &assertion),
-        ],
-        &[],
-    );
+    let (status, body) = post_assertion(&assertion);
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         claims(json_of(&body)["access_token"].as_str().unwrap())["appidacr"],
@@ -222,32 +227,12 @@ fn certificate_and_federated_assertions() {
         &emu,
         "https://login.microsoftonline.com/other/oauth2/v2.0/token",
     );
-    let (status, body) = http_post_form(
-        &url,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client),
-            ("scope", GRAPH_SCOPE),
-            ("client_assertion_type", jwt_bearer),
-            ("client_assertion", &wrong_aud),
-        ],
-        &[],
-    );
+    let (status, body) = post_assertion(&wrong_aud);
     assert_eq!(status, 401, "{body}");
 
     // A tampered signature is refused.
     let tampered = format!("{}AAAA", &assertion[..assertion.len() - 4]);
-    let (status, body) = http_post_form(
-        &url,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client),
-            ("scope", GRAPH_SCOPE),
-            ("client_assertion_type", jwt_bearer),
-            ("client_assertion", &tampered),
-        ],
-        &[],
-    );
+    let (status, body) = post_assertion(&tampered);
     assert_eq!(
         (status, json_of(&body)["error_codes"][0].as_u64()),
         (401, Some(700027)),
@@ -256,31 +241,11 @@ fn certificate_and_federated_assertions() {
 
     let federated = std::fs::read_to_string(emu.export("AAD_EMULATOR_FEDERATED_TOKEN_FILE"))
         .expect("federated token");
-    let (status, body) = http_post_form(
-        &url,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client),
-            ("scope", GRAPH_SCOPE),
-            ("client_assertion_type", jwt_bearer),
-            ("client_assertion", federated.trim()),
-        ],
-        &[],
-    );
+    let (status, body) = post_assertion(federated.trim());
     assert_eq!(status, 200, "{body}");
     let (_, other_subject) =
         emu.get("/_emulator/federated-token?subject=system:serviceaccount:other:thief");
-    let (status, body) = http_post_form(
-        &url,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client),
-            ("scope", GRAPH_SCOPE),
-            ("client_assertion_type", jwt_bearer),
-            ("client_assertion", &other_subject),
-        ],
-        &[],
-    );
+    let (status, body) = post_assertion(&other_subject);
     assert_eq!(
         (status, json_of(&body)["error_codes"][0].as_u64()),
         (400, Some(700213)),
