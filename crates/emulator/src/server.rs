@@ -101,6 +101,7 @@ pub(crate) fn run(config: Config, out: &mut dyn std::io::Write) -> Result<()> {
     let print_env = config.print_env;
     let prepared = prepare(config)?;
     let runtime = runtime()?;
+    let shutdown = shutdown_signal(&runtime);
     if print_env {
         env_files::print(out, &prepared.exports).map_err(Error::stdout)?;
     }
@@ -108,7 +109,7 @@ pub(crate) fn run(config: Config, out: &mut dyn std::io::Write) -> Result<()> {
     writeln!(out, "listening on {}", prepared.base_url).map_err(Error::stdout)?;
     out.flush().map_err(Error::stdout)?;
     let temp_dir = prepared.temp_dir.clone();
-    let result = runtime.block_on(serve(prepared, shutdown_signal()));
+    let result = runtime.block_on(serve(prepared, shutdown));
     if let Some(dir) = temp_dir {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -123,25 +124,26 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::internal("cannot start the async runtime").with_source(e))
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+/// Completes on SIGINT or SIGTERM. The handlers are installed here, before `listening
+/// on` is printed, not when the future is first polled: a supervisor that reads that
+/// line and signals at once must not kill the process instead of stopping it.
+fn shutdown_signal(runtime: &tokio::runtime::Runtime) -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let _context = runtime.enter();
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = interrupt.recv() => {}
                     _ = term.recv() => {}
                 }
             }
-            Err(_) => {
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
