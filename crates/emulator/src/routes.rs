@@ -51,8 +51,8 @@ pub(crate) struct Routed {
     pub log: Value,
 }
 
-/// What every handler of one request needs: the shared state, the request, its ids and
-/// the time it is answered at.
+/// What every handler of one request needs: the shared state, the tenant that serves
+/// the request, the request, its ids and the time it is answered at.
 struct Call<'a> {
     state: &'a State,
     tenant: &'a Tenant,
@@ -64,6 +64,7 @@ struct Call<'a> {
 /// Picks the endpoint by method and path, as the services match them (an unknown Graph
 /// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
+    // Looked up once, here: with several tenants, from the path or the token.
     let tenant = state.tenant();
     let call = Call {
         state,

@@ -31,8 +31,7 @@ impl State {
         }
     }
 
-    /// The tenant a request is served by. There is one today; with several, this is where
-    /// a request's tenant (from its path or its token) is looked up.
+    /// The tenant that serves a request; there is one today.
     pub(crate) fn tenant(&self) -> &Tenant {
         &self.tenant
     }
