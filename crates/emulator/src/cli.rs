@@ -1,4 +1,4 @@
-//! The `aad-emulator` command line, as typed. No I/O here; [`crate::config`] resolves it.
+//! The `aad-emulator` command line, as typed. No I/O here; [`crate::Config`] resolves it.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ Examples:
 /// A local Azure AD + Microsoft Graph reporting service with synthetic data and faults.
 #[derive(Debug, Parser)]
 #[command(
-    name = "aad-emulator",
+    name = crate::NAME,
     version,
     about = "A local Azure AD + Microsoft Graph reporting service with synthetic data and fault injection",
     after_long_help = EXAMPLES,

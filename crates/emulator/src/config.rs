@@ -12,49 +12,38 @@ use crate::faults::FaultSettings;
 use crate::store::{LiveSettings, StoreSettings};
 use crate::time::{TICKS_PER_SECOND, now_ticks, to_ticks};
 
-/// Everything the emulator runs with.
+/// The command line checked and resolved: the files it names are read, the durations
+/// are in the units the server counts in. A field without a comment is its flag's value
+/// (see [`Args`] for what each flag means).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Listen address.
-    pub bind: IpAddr,
-    /// Listen port (0 = any free one).
-    pub port: u16,
-    /// Serve https.
-    pub tls: bool,
-    /// Where to write the CA certificate.
-    pub cert_out: Option<PathBuf>,
-    /// Print `export` lines.
-    pub print_env: bool,
-    /// Where the env files go.
-    pub env_dir: Option<PathBuf>,
-    /// Data.
-    pub store: StoreSettings,
-    /// Tenant id.
-    pub tenant_id: String,
-    /// Tenant domain.
-    pub tenant_domain: String,
-    /// The main application's client id.
-    pub client_id: String,
-    /// A fixed client secret, if given.
-    pub client_secret: Option<String>,
-    /// Extra trusted certificates (PEM texts).
-    pub client_certs: Vec<String>,
-    /// Fault knobs.
-    pub faults: FaultSettings,
-    /// nextLink style.
-    pub next_links: NextLinkStyle,
-    /// Base for absolute nextLinks instead of the caller's.
-    pub next_link_base: Option<String>,
-    /// Access token lifetime, seconds.
-    pub token_ttl: i64,
-    /// No premium licence: sign-ins answer 403.
-    pub no_premium: bool,
-    /// Log requests to stderr.
-    pub verbose: bool,
+    pub(crate) bind: IpAddr,
+    pub(crate) port: u16,
+    pub(crate) tls: bool,
+    pub(crate) cert_out: Option<PathBuf>,
+    pub(crate) print_env: bool,
+    pub(crate) env_dir: Option<PathBuf>,
+    /// How the records are generated, and live mode.
+    pub(crate) store: StoreSettings,
+    pub(crate) tenant_id: String,
+    pub(crate) tenant_domain: String,
+    pub(crate) client_id: String,
+    /// Read from `--client-secret-file`; `None` generates a new secret at every start.
+    pub(crate) client_secret: Option<String>,
+    /// The PEM texts of the `--client-cert` files.
+    pub(crate) client_certs: Vec<String>,
+    pub(crate) faults: FaultSettings,
+    pub(crate) next_links: NextLinkStyle,
+    pub(crate) next_link_base: Option<String>,
+    /// Seconds.
+    pub(crate) token_ttl: i64,
+    pub(crate) no_premium: bool,
+    pub(crate) verbose: bool,
 }
 
 impl Config {
-    /// Resolves parsed arguments (reads the secret and certificate files they name).
+    /// Checks the arguments clap cannot check alone, and reads the secret and certificate
+    /// files they name, so that a bad value is a usage error before anything is bound.
     pub fn from_args(args: &Args) -> Result<Config> {
         let anchor = match &args.now {
             Some(text) => to_ticks(aad_common::time::parse_instant(text).ok_or_else(|| {

@@ -1,18 +1,18 @@
-//! Fault injection: per-endpoint request counters for the `--*-every N` knobs, and the
-//! per-client request budget of `--rate-limit`.
+//! Fault injection: per-endpoint request counters for the `--*-every N` knobs. (The
+//! `--rate-limit` budget is the tenant's, in [`crate::budget`].)
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aad_common::time::Rate;
 
-/// The fault knobs.
+/// The fault knobs of the command line.
 #[derive(Debug, Clone, Default)]
-pub struct FaultSettings {
+pub(crate) struct FaultSettings {
     /// Minimum time to first byte of every service response.
     pub latency: Duration,
-    /// Request budget per client.
+    /// The budget each client of a tenant has (see [`crate::budget`]).
     pub rate_limit: Option<Rate>,
     /// Every Nth report request: 429.
     pub throttle_every: Option<u64>,
@@ -53,11 +53,10 @@ pub(crate) enum Injected {
     Malformed,
 }
 
-/// Counters and budgets, shared by all connections.
+/// Which request of each endpoint gets which fault; shared by all connections.
 pub(crate) struct Faults {
-    pub settings: FaultSettings,
+    settings: FaultSettings,
     counters: Mutex<HashMap<String, u64>>,
-    windows: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl Faults {
@@ -65,7 +64,6 @@ impl Faults {
         Faults {
             settings,
             counters: Mutex::new(HashMap::new()),
-            windows: Mutex::new(HashMap::new()),
         }
     }
 
@@ -106,28 +104,6 @@ impl Faults {
             None
         }
     }
-
-    /// Admits a request from `client` under the budget, or says how long until it would
-    /// be admitted. Refused requests do not use the budget.
-    pub(crate) fn admit(&self, client: &str, now: Instant) -> Result<(), Duration> {
-        let Some(rate) = self.settings.rate_limit else {
-            return Ok(());
-        };
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let log = windows.entry(client.to_string()).or_default();
-        while log
-            .front()
-            .is_some_and(|&t| now.duration_since(t) >= rate.per)
-        {
-            log.pop_front();
-        }
-        if log.len() < rate.count as usize {
-            log.push_back(now);
-            return Ok(());
-        }
-        let oldest = log.front().copied().unwrap_or(now);
-        Err(rate.per.saturating_sub(now.duration_since(oldest)))
-    }
 }
 
 #[cfg(test)]
@@ -152,23 +128,5 @@ mod tests {
             "15 is a multiple of 3 and 5"
         );
         assert_eq!(faults.next("/b"), None, "another endpoint starts at 1");
-    }
-
-    #[test]
-    fn budget_is_a_sliding_window() {
-        let faults = Faults::new(FaultSettings {
-            rate_limit: Some(Rate {
-                count: 2,
-                per: Duration::from_secs(10),
-            }),
-            ..FaultSettings::default()
-        });
-        let t0 = Instant::now();
-        assert!(faults.admit("c", t0).is_ok());
-        assert!(faults.admit("c", t0 + Duration::from_secs(1)).is_ok());
-        let wait = faults.admit("c", t0 + Duration::from_secs(2)).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(8));
-        assert!(faults.admit("other", t0).is_ok(), "budgets are per client");
-        assert!(faults.admit("c", t0 + Duration::from_secs(10)).is_ok());
     }
 }

@@ -2,53 +2,79 @@
 //! data and fault injection, for the demo, the tests, the benchmarks, and for anyone who
 //! wants to try a pipeline offline.
 //!
-//! Run it as the `aad-emulator` binary ([`main`]), or in-process with
-//! [`Emulator::start`].
+//! Run it as the `aad-emulator` program ([`run`]), or in-process with [`Server::start`]
+//! (a [`Config`] from [`cli::Args`]).
+//!
+//! A request travels `server` (accept) → `handler` (read, log, latency) → `routes`
+//! (which endpoint) → `auth` or `reports` → `response` (HTTP, gzip, truncation).
 //!
 //! | module | what |
 //! |---|---|
-//! | [`cli`] | the command line |
-//! | [`config`] | resolved settings |
-//! | `server` | listening, TLS, latency, gzip, truncation, test endpoints |
-//! | `routes` | which endpoint a request reaches |
-//! | `auth` | tenant, apps, credentials, token endpoints, bearer checks |
-//! | `reports` | the Graph and legacy report listings |
+//! | [`cli`] | the command line, as typed, and the man page's extra sections |
+//! | `config` | the command line checked and resolved |
+//! | `server` | binding (plain or TLS), start-up, the accept loop, shutdown; [`Server`] |
+//! | `handler` | one request from arrival to response |
+//! | `routes` | which endpoint a request reaches, and what the request log keeps of it |
+//! | `response` | replies as HTTP responses: headers, gzip, truncated bodies |
+//! | `reply` | replies as the services shape them: JSON, the three error formats, request ids |
+//! | `inspection` | `/_emulator/*`: ground truth, received requests, counts, for tests |
+//! | `state` | what every connection shares |
+//! | `tenant` | the emulated tenant: directory, data and request budget, as one value |
+//! | `auth` | the directory, token endpoints, assertions, managed identity, discovery, bearer checks |
+//! | `reports` | the report listings: validate, apply faults, select the page, render |
 //! | `odata` | query options, `$filter`, skip tokens, next links |
-//! | `store` | the records, newest first, and live-mode publication |
-//! | [`data`] | synthetic records per the real schemas |
-//! | `faults` | fault counters and the request budget |
+//! | `store` | the records of each dataset, newest first, and live-mode publication |
+//! | `data` | synthetic records per the real schemas, generated from a seed |
+//! | `faults` | which request of an endpoint gets which injected fault |
+//! | `budget` | `--rate-limit`: each client's sliding window |
+//! | `requests_log` | the last requests and per-endpoint counts |
+//! | `env_files` | `--print-env`, `--env-dir`: credential files and `export` lines |
+//! | `dump` | `--dump`: a report as NDJSON without serving |
+//! | `tls` | the CA and server certificate made at start |
+//! | `time`, `rng` | 100 ns ticks; the deterministic random source of the data |
 
 pub mod cli;
-pub mod config;
-pub mod data;
+mod config;
 
 mod auth;
+mod budget;
+mod data;
+mod dump;
+mod env_files;
 mod faults;
+mod handler;
+mod inspection;
 mod odata;
 mod reply;
 mod reports;
 mod requests_log;
+mod response;
 mod rng;
 mod routes;
 mod server;
+mod state;
 mod store;
+mod tenant;
 mod time;
 mod tls;
 
 use clap::Parser as _;
 
 pub use config::Config;
-pub use server::{Emulator, NOPERM_CLIENT_ID, USER_ASSIGNED_CLIENT_ID};
+pub use server::Server;
 
-/// Entry point of the `aad-emulator` binary.
-pub fn main() -> aad_common::Result<()> {
+/// The program name, as clap, diagnostics, log lines and temporary directories use it.
+pub const NAME: &str = "aad-emulator";
+
+/// The `aad-emulator` program: serve until SIGINT/SIGTERM, or `--dump` a report.
+pub fn run() -> aad_common::Result<()> {
     let args = cli::Args::parse();
     let config = Config::from_args(&args)?;
     let mut stdout = std::io::stdout().lock();
     match &args.dump {
         Some(report) => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-            server::dump(&config, report, &mut out)
+            dump::dump(&config, report, &mut out)
         }
         None => server::run(config, &mut stdout),
     }

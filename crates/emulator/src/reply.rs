@@ -9,14 +9,13 @@ use serde_json::{Value, json};
 
 use crate::rng::Rng;
 
-/// A response before it is turned into HTTP.
+/// A response as the handlers build it; [`crate::response`] turns it into HTTP (and
+/// compresses or truncates it there, where the connection is known).
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
-    /// HTTP status.
     pub status: u16,
-    /// Extra headers (Content-Type is among them).
+    /// Content-Type is among them.
     pub headers: Vec<(&'static str, String)>,
-    /// The body.
     pub body: Bytes,
     /// Fault injection: announce the full length, send part, close.
     pub truncate: bool,
@@ -24,7 +23,8 @@ pub(crate) struct Reply {
     pub fault: Option<&'static str>,
 }
 
-/// Content type of Graph JSON answers.
+/// Graph's content type for JSON answers, parameters and all, as clients get it from
+/// the service.
 const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 impl Reply {
@@ -37,12 +37,11 @@ impl Reply {
         )
     }
 
-    /// Graph-typed JSON bytes.
+    /// A body already rendered as JSON, with Graph's content type.
     pub(crate) fn graph_json(status: u16, body: Bytes) -> Reply {
         Reply::bytes(status, GRAPH_JSON, body)
     }
 
-    /// Any body with a content type.
     pub(crate) fn bytes(status: u16, content_type: &str, body: Bytes) -> Reply {
         Reply {
             status,
@@ -53,13 +52,12 @@ impl Reply {
         }
     }
 
-    /// Adds a header.
     pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
         self.headers.push((name, value.into()));
         self
     }
 
-    /// Marks the reply as an injected fault.
+    /// Names the injected fault, for the request log and `/_emulator/stats`.
     pub(crate) fn fault(mut self, name: &'static str) -> Reply {
         self.fault = Some(name);
         self
@@ -125,7 +123,8 @@ impl Reply {
     }
 }
 
-/// The ids a request carries through the emulator's answers.
+/// The ids that tie a request to its answer: the service puts them in headers and error
+/// bodies, and clients print them in their errors.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestIds {
     /// `request-id` / trace id, new per request.

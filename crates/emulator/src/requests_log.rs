@@ -23,7 +23,8 @@ struct EndpointStats {
     faults: BTreeMap<&'static str, u64>,
 }
 
-/// The log.
+/// What `/_emulator/requests` and `/_emulator/stats` answer from; shared by all
+/// connections.
 #[derive(Default)]
 pub(crate) struct RequestLog {
     inner: Mutex<Inner>,

@@ -14,10 +14,12 @@ use crate::auth::{Api, discovery, jwt};
 use crate::data::{Dataset, SignInType};
 use crate::odata::QueryOptions;
 use crate::reply::{Reply, RequestIds};
-use crate::reports::{self, Listing};
-use crate::server::State;
+use crate::reports::listing::Listing;
+use crate::reports::{self, legacy, throttle};
+use crate::state::State;
+use crate::tenant::Tenant;
 
-/// A request as the router sees it.
+/// A request as the router sees it: read whole, borrowed from the connection's buffers.
 pub(crate) struct Incoming<'a> {
     pub method: &'a str,
     pub path: &'a str,
@@ -49,19 +51,24 @@ pub(crate) struct Routed {
     pub log: Value,
 }
 
-/// What every handler of one request needs: the shared state, the request, its ids and
-/// the time it is answered at.
+/// What every handler of one request needs: the shared state, the tenant that serves
+/// the request, the request, its ids and the time it is answered at.
 struct Call<'a> {
     state: &'a State,
+    tenant: &'a Tenant,
     req: &'a Incoming<'a>,
     ids: &'a RequestIds,
     now: i64,
 }
 
-/// Dispatches a service request (not `/_emulator/`).
+/// Picks the endpoint by method and path, as the services match them (an unknown Graph
+/// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
+    // Looked up once, here: with several tenants, from the path or the token.
+    let tenant = state.tenant();
     let call = Call {
         state,
+        tenant,
         req,
         ids,
         now,
@@ -76,8 +83,10 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
     });
     let endpoint = req.path.to_string();
     let reply = match (req.method, segments.as_slice()) {
-        ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(&call, tenant, true, &mut log),
-        ("POST", [tenant, "oauth2", "token"]) => token(&call, tenant, false, &mut log),
+        ("POST", [path_tenant, "oauth2", "v2.0", "token"]) => {
+            token(&call, path_tenant, true, &mut log)
+        }
+        ("POST", [path_tenant, "oauth2", "token"]) => token(&call, path_tenant, false, &mut log),
         (_, [_, "oauth2", "v2.0", "token"] | [_, "oauth2", "token"]) => Reply::oauth_error(
             400,
             "invalid_request",
@@ -88,17 +97,17 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
             ),
             ids,
         ),
-        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
-            discovery::openid_configuration(&state.dir, req.base, tenant, true)
+        ("GET", [path_tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            discovery::openid_configuration(&tenant.directory, req.base, path_tenant, true)
         }
-        ("GET", [tenant, ".well-known", "openid-configuration"]) => {
-            discovery::openid_configuration(&state.dir, req.base, tenant, false)
+        ("GET", [path_tenant, ".well-known", "openid-configuration"]) => {
+            discovery::openid_configuration(&tenant.directory, req.base, path_tenant, false)
         }
         ("GET", ["common" | "organizations", "discovery", "instance"]) => {
             discovery::instance(req.base, req.host, &req.query_pairs())
         }
         ("GET", ["metadata", "identity", "oauth2", "token"]) => managed::handle(
-            &state.dir,
+            &tenant.directory,
             Flavor::Imds,
             &req.query_pairs(),
             req.header("metadata"),
@@ -106,7 +115,7 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
             now,
         ),
         ("GET", ["msi", "token"]) => managed::handle(
-            &state.dir,
+            &tenant.directory,
             Flavor::AppService,
             &req.query_pairs(),
             req.header("x-identity-header"),
@@ -131,8 +140,8 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
             &format!("Invalid version: '{version}'."),
             ids,
         ),
-        ("GET", [tenant, "reports"]) => legacy(&call, tenant, None, &mut log),
-        ("GET", [tenant, "reports", name]) => legacy(&call, tenant, Some(name), &mut log),
+        ("GET", [path_tenant, "reports"]) => legacy(&call, path_tenant, None, &mut log),
+        ("GET", [path_tenant, "reports", name]) => legacy(&call, path_tenant, Some(name), &mut log),
         _ => Reply::graph_error(
             404,
             "NotFound",
@@ -155,7 +164,11 @@ fn graph_report(
     log: &mut Value,
 ) -> Reply {
     let Call {
-        state, req, ids, ..
+        state,
+        tenant,
+        req,
+        ids,
+        ..
     } = *call;
     let dataset = match report.to_ascii_lowercase().as_str() {
         "directoryaudits" => Dataset::DirectoryAudits,
@@ -182,7 +195,7 @@ fn graph_report(
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
-    if let Some(reply) = reports::over_budget(state, Api::Graph, &caller, ids) {
+    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids) {
         return reply;
     }
     let listing = Listing {
@@ -192,17 +205,21 @@ fn graph_report(
         path: req.path,
         query: QueryOptions::parse(req.query),
         base: req.base,
-        tenant: "",
+        path_tenant: "",
         segment: report,
     };
-    reports::list(state, &listing, &caller, ids)
+    reports::list(state, tenant, &listing, &caller, ids)
 }
 
-fn legacy(call: &Call<'_>, tenant: &str, name: Option<&str>, log: &mut Value) -> Reply {
+fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Value) -> Reply {
     let Call {
-        state, req, ids, ..
+        state,
+        tenant,
+        req,
+        ids,
+        ..
     } = *call;
-    if !state.dir.is_tenant(tenant) {
+    if !tenant.directory.is_tenant(path_tenant) {
         return Reply::legacy_error(
             400,
             "Request_BadRequest",
@@ -215,8 +232,8 @@ fn legacy(call: &Call<'_>, tenant: &str, name: Option<&str>, log: &mut Value) ->
         Err(reply) => return reply,
     };
     let dataset = match name.map(str::to_ascii_lowercase).as_deref() {
-        None => return reports::legacy_report_list(req.base, tenant),
-        Some("$metadata") => return reports::legacy_metadata(),
+        None => return legacy::report_list(req.base, path_tenant),
+        Some("$metadata") => return legacy::metadata(),
         Some("auditevents") => Dataset::AuditEvents,
         Some("signinevents") => Dataset::SigninEvents,
         Some(_) => {
@@ -231,7 +248,7 @@ fn legacy(call: &Call<'_>, tenant: &str, name: Option<&str>, log: &mut Value) ->
             );
         }
     };
-    if let Some(reply) = reports::over_budget(state, Api::Legacy, &caller, ids) {
+    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Legacy, &caller, ids) {
         return reply;
     }
     let listing = Listing {
@@ -241,21 +258,27 @@ fn legacy(call: &Call<'_>, tenant: &str, name: Option<&str>, log: &mut Value) ->
         path: req.path,
         query: QueryOptions::parse(req.query),
         base: req.base,
-        tenant,
+        path_tenant,
         segment: name.unwrap_or_default(),
     };
-    reports::list(state, &listing, &caller, ids)
+    reports::list(state, tenant, &listing, &caller, ids)
 }
 
 /// Checks the bearer token; the refusal as the API words it.
 fn authenticate(call: &Call<'_>, api: Api, log: &mut Value) -> Result<Caller, Reply> {
     let Call {
-        state,
+        tenant,
         req,
         ids,
         now,
+        ..
     } = *call;
-    match bearer::check(&state.dir, req.header(AUTHORIZATION.as_str()), api, now) {
+    match bearer::check(
+        &tenant.directory,
+        req.header(AUTHORIZATION.as_str()),
+        api,
+        now,
+    ) {
         Ok(caller) => {
             log["client"] = json!(caller.client_id);
             Ok(caller)
@@ -281,12 +304,13 @@ fn authenticate(call: &Call<'_>, api: Api, log: &mut Value) -> Result<Caller, Re
     }
 }
 
-fn token(call: &Call<'_>, tenant: &str, v2: bool, log: &mut Value) -> Reply {
+fn token(call: &Call<'_>, path_tenant: &str, v2: bool, log: &mut Value) -> Reply {
     let Call {
-        state,
+        tenant,
         req,
         ids,
         now,
+        ..
     } = *call;
     let form_type = req
         .header(CONTENT_TYPE.as_str())
@@ -325,13 +349,13 @@ fn token(call: &Call<'_>, tenant: &str, v2: bool, log: &mut Value) -> Reply {
         log["assertion"] = json!({"header": parsed.header, "claims": parsed.claims});
     }
     let request = TokenRequest {
-        tenant,
+        tenant: path_tenant,
         v2,
         form: &form,
         basic,
         base: req.base,
     };
-    token_endpoint::handle(&state.dir, &request, ids, now)
+    token_endpoint::handle(&tenant.directory, &request, ids, now)
 }
 
 /// The form as an object, secret values replaced by `***`.

@@ -17,19 +17,15 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use bytes::Bytes;
 
-use crate::data::{self, Dataset, GenContext, Record};
+use crate::data::generate;
+use crate::data::{Dataset, GenContext, Key, Record};
 use crate::odata::filter::Filter;
 use crate::rng::Rng;
 use crate::time::{TICKS_PER_SECOND, Ticks};
 
-/// Position in a dataset: (time descending, id ascending, version ascending). A
-/// republished event is a second entry with the same id and time, as on the real
-/// service, which lists the enriched copy next to the original.
-pub(crate) type Key = (Reverse<Ticks>, Arc<str>, u32);
-
-/// Live-mode settings.
+/// `--live`, `--max-delay`, `--republish-fraction`.
 #[derive(Debug, Clone)]
-pub struct LiveSettings {
+pub(crate) struct LiveSettings {
     /// Events per second per dataset.
     pub rate: f64,
     /// Largest publication delay, in ticks.
@@ -40,18 +36,15 @@ pub struct LiveSettings {
     pub start: Ticks,
 }
 
-/// How a store is filled.
+/// How a store is filled: `--records` over `--days` ending at `--now`, then live mode.
 #[derive(Debug, Clone)]
-pub struct StoreSettings {
-    /// Generator context (seed, tenant).
+pub(crate) struct StoreSettings {
     pub context: GenContext,
-    /// Initial records per dataset.
+    /// Records per dataset at start.
     pub records: usize,
-    /// Days of history.
     pub days: u32,
-    /// Newest possible initial record time.
+    /// The newest possible time of a record made at start.
     pub anchor: Ticks,
-    /// Live mode, if on.
     pub live: Option<LiveSettings>,
 }
 
@@ -68,7 +61,7 @@ struct Table {
     pending: BinaryHeap<Pending>,
 }
 
-/// All datasets.
+/// The records of every dataset, shared by all connections.
 pub(crate) struct Store {
     settings: StoreSettings,
     tables: HashMap<Dataset, OnceLock<RwLock<Table>>>,
@@ -109,16 +102,13 @@ impl Store {
 
     fn generate(&self, dataset: Dataset) -> Table {
         let s = &self.settings;
-        let times = data::timeline(s.context.seed, dataset, s.records, s.anchor, s.days);
+        let times = generate::timeline(s.context.seed, dataset, s.records, s.anchor, s.days);
         let mut rows = BTreeMap::new();
         let mut truth = Vec::with_capacity(times.len());
         for (index, ticks) in times.into_iter().enumerate() {
-            let record = data::generate(&s.context, dataset, index as u64, ticks, 0);
+            let record = generate::record(&s.context, dataset, index as u64, ticks, 0);
             truth.push(record.body.clone());
-            rows.insert(
-                (Reverse(record.ticks), record.id.clone(), record.version),
-                Arc::new(record),
-            );
+            rows.insert(record.key(), Arc::new(record));
         }
         Table {
             rows,
@@ -131,7 +121,7 @@ impl Store {
     /// Top-level property names of the dataset's entity.
     pub(crate) fn properties(&self, dataset: Dataset) -> &[String] {
         self.properties[&dataset].get_or_init(|| {
-            let sample = data::generate(&self.settings.context, dataset, 0, 0, 0);
+            let sample = generate::record(&self.settings.context, dataset, 0, 0, 0);
             serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&sample.body)
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
@@ -175,12 +165,9 @@ impl Store {
                 break;
             }
             table.pending.pop();
-            let record = data::generate(ctx, dataset, index, created, version);
+            let record = generate::record(ctx, dataset, index, created, version);
             table.truth.push(record.body.clone());
-            table.rows.insert(
-                (Reverse(record.ticks), record.id.clone(), record.version),
-                Arc::new(record),
-            );
+            table.rows.insert(record.key(), Arc::new(record));
         }
     }
 
@@ -257,7 +244,7 @@ impl Store {
         dataset: Dataset,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let times = data::timeline(
+        let times = generate::timeline(
             settings.context.seed,
             dataset,
             settings.records,
@@ -268,7 +255,7 @@ impl Store {
         // (the dump has first versions only).
         let mut tied: Vec<Record> = Vec::new();
         for (index, ticks) in times.into_iter().enumerate() {
-            let record = data::generate(&settings.context, dataset, index as u64, ticks, 0);
+            let record = generate::record(&settings.context, dataset, index as u64, ticks, 0);
             if tied.first().is_some_and(|t| t.ticks != record.ticks) {
                 tied.sort_by(|a, b| a.id.cmp(&b.id));
                 for t in tied.drain(..) {

@@ -6,7 +6,6 @@ use chrono::{DateTime, TimeZone, Utc};
 /// 100 ns ticks since 1970-01-01T00:00:00Z.
 pub(crate) type Ticks = i64;
 
-/// Ticks in one second.
 pub(crate) const TICKS_PER_SECOND: i64 = 10_000_000;
 
 /// Ticks of a chrono time (sub-tick nanoseconds are cut).
@@ -31,7 +30,6 @@ pub(crate) fn format_ticks_seconds(ticks: Ticks) -> String {
     aad_common::time::rfc3339_seconds(from_ticks(ticks))
 }
 
-/// The current time in ticks.
 pub(crate) fn now_ticks() -> Ticks {
     to_ticks(Utc::now())
 }

@@ -20,10 +20,8 @@ pub(crate) struct Tls {
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TlsError {
-    /// Certificate generation failed.
     #[error("cannot generate the TLS certificates")]
     Generate(#[from] rcgen::Error),
-    /// rustls refused the configuration.
     #[error("cannot configure TLS")]
     Configure(#[from] rustls::Error),
 }
@@ -33,7 +31,7 @@ pub(crate) fn generate(bind: IpAddr) -> Result<Tls, TlsError> {
     let ca_key = KeyPair::generate()?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, "aad-emulator local CA");
+    name.push(DnType::CommonName, format!("{} local CA", crate::NAME));
     ca_params.distinguished_name = name;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![
@@ -55,7 +53,7 @@ pub(crate) fn generate(bind: IpAddr) -> Result<Tls, TlsError> {
     let server_key = KeyPair::generate()?;
     let mut server_params = CertificateParams::new(names)?;
     let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, "aad-emulator");
+    name.push(DnType::CommonName, crate::NAME);
     server_params.distinguished_name = name;
     let server_cert = server_params.signed_by(&server_key, &issuer)?;
 

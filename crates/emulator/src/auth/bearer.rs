@@ -29,7 +29,7 @@ pub(crate) enum Refused {
 }
 
 impl Refused {
-    /// The Graph error message.
+    /// The message Microsoft Graph sends with its `InvalidAuthenticationToken` 401.
     pub(crate) fn graph_message(self) -> &'static str {
         match self {
             Refused::Missing => "Access token is empty.",
@@ -39,7 +39,7 @@ impl Refused {
         }
     }
 
-    /// The legacy API's error code and message.
+    /// The legacy API distinguishes the cases by code as well as by message.
     pub(crate) fn legacy(self) -> (&'static str, &'static str) {
         match self {
             Refused::Missing => (

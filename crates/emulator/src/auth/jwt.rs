@@ -10,21 +10,18 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Value, json};
 
-/// A key for HMAC-signed tokens.
+/// One of the emulator's signing keys; `kid` tells which in a token's header.
 pub(crate) struct SigningKey {
     key: hmac::Key,
-    kid: &'static str,
+    kid: String,
 }
 
-/// A JWT split into its decoded parts.
+/// A JWT split into its decoded parts, not yet verified.
 pub(crate) struct Parsed {
-    /// Decoded header.
     pub header: Value,
-    /// Decoded claims.
     pub claims: Value,
-    /// The signed input: `header.payload`.
+    /// The signed input: `header.payload`, as it was encoded.
     pub signed: String,
-    /// The signature bytes.
     pub signature: Vec<u8>,
 }
 
@@ -52,8 +49,9 @@ pub(crate) enum TokenProblem {
 }
 
 impl SigningKey {
-    /// A fresh random key.
-    pub(crate) fn random(kid: &'static str) -> SigningKey {
+    /// A key made at start: tokens from an earlier run are refused, as after a key
+    /// rollover.
+    pub(crate) fn random(kid: String) -> SigningKey {
         let mut bytes = [0u8; 32];
         // The system RNG failing is not a condition this program can handle differently.
         let _ = SystemRandom::new().fill(&mut bytes);
@@ -77,7 +75,7 @@ impl SigningKey {
 
     /// True when this key signed the token.
     pub(crate) fn signed(&self, parsed: &Parsed) -> bool {
-        parsed.header.get("kid").and_then(Value::as_str) == Some(self.kid)
+        parsed.header.get("kid").and_then(Value::as_str) == Some(self.kid.as_str())
             && hmac::verify(&self.key, parsed.signed.as_bytes(), &parsed.signature).is_ok()
     }
 
@@ -139,7 +137,7 @@ mod tests {
 
     #[test]
     fn issue_verify_and_reject() {
-        let key = SigningKey::random("k");
+        let key = SigningKey::random("k".into());
         let token = key.issue(&json!({"exp": 100, "nbf": 10, "aud": "x"}));
         assert_eq!(key.verify(&token, 50).unwrap()["aud"], "x");
         assert_eq!(key.verify(&token, 100).unwrap_err(), TokenProblem::Expired);
@@ -147,7 +145,7 @@ mod tests {
             key.verify(&token, 5).unwrap_err(),
             TokenProblem::NotYetValid
         );
-        let other = SigningKey::random("k");
+        let other = SigningKey::random("k".into());
         assert_eq!(
             other.verify(&token, 50).unwrap_err(),
             TokenProblem::BadSignature

@@ -19,7 +19,8 @@ pub(crate) enum Flavor {
     AppService,
 }
 
-/// Answers a managed-identity token request.
+/// Without `client_id`/`object_id`/`principal_id` the system-assigned identity answers,
+/// as on a VM.
 pub(crate) fn handle(
     dir: &Directory,
     flavor: Flavor,

@@ -39,15 +39,15 @@ pub(crate) const DEMO_CLIENT_PEM: &str = include_str!("../fixtures/demo-client.p
 /// Which API an access token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Api {
-    /// Microsoft Graph.
     Graph,
-    /// Legacy Azure AD Graph.
+    /// The legacy Azure AD Graph.
     Legacy,
     /// The emulator's own base URL: good for both.
     Both,
 }
 
-/// A registered application.
+/// An application registered in the tenant, with the application permissions it was
+/// granted.
 #[derive(Debug, Clone)]
 pub(crate) struct App {
     pub client_id: String,
@@ -56,7 +56,7 @@ pub(crate) struct App {
     pub roles: Vec<&'static str>,
 }
 
-/// A managed identity.
+/// A managed identity: the system-assigned one of a VM, or a user-assigned one.
 #[derive(Debug, Clone)]
 pub(crate) struct Identity {
     pub client_id: String,
@@ -71,7 +71,8 @@ pub(crate) struct TrustedCert {
     pub sha256: Vec<u8>,
 }
 
-/// Everything the token side needs.
+/// The tenant's directory: who may get tokens, with which credentials, and the keys the
+/// tokens are signed with.
 pub(crate) struct Directory {
     pub tenant_id: String,
     pub tenant_domain: String,
@@ -91,7 +92,6 @@ impl Directory {
         name.eq_ignore_ascii_case(&self.tenant_id) || name.eq_ignore_ascii_case(&self.tenant_domain)
     }
 
-    /// The application with this client id.
     pub(crate) fn app(&self, client_id: &str) -> Option<&App> {
         self.apps
             .iter()

@@ -12,13 +12,12 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 /// The v1 endpoint's resource when the request names none (Azure AD Graph).
 const V1_DEFAULT_RESOURCE: &str = "https://graph.windows.net";
 
-/// A token request, decoded.
+/// A token request, decoded from its form and Basic header.
 pub(crate) struct TokenRequest<'a> {
-    /// Tenant as in the path.
+    /// The tenant as the path names it (id or domain).
     pub tenant: &'a str,
     /// v2 (`/oauth2/v2.0/token`) or v1 (`/oauth2/token`).
     pub v2: bool,
-    /// The form fields.
     pub form: &'a [(String, String)],
     /// Client id and secret from an HTTP Basic header.
     pub basic: Option<(String, String)>,
@@ -35,7 +34,8 @@ impl TokenRequest<'_> {
     }
 }
 
-/// Answers a token request.
+/// Checks tenant, grant, client, resource and credential in the service's order, so a
+/// request with several mistakes gets the error the service would give first.
 pub(crate) fn handle(dir: &Directory, req: &TokenRequest<'_>, ids: &RequestIds, now: i64) -> Reply {
     let missing = |name: &str| {
         Reply::oauth_error(

@@ -10,23 +10,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::AsciiSet;
 
-use crate::store::Key;
+use crate::data::Key;
 use crate::time::Ticks;
 
-/// The query options of a report request, decoded.
+/// The query options of a report request, percent-decoded but not interpreted: the
+/// listing checks them in the service's order, and words each refusal as the service.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct QueryOptions {
-    /// `$filter`.
     pub filter: Option<String>,
-    /// `$top`, as sent.
     pub top: Option<String>,
-    /// `$select`.
     pub select: Option<String>,
-    /// `$skiptoken`.
     pub skiptoken: Option<String>,
-    /// `$orderby`.
     pub orderby: Option<String>,
-    /// `api-version` (legacy API).
+    /// The legacy API's `api-version`.
     pub api_version: Option<String>,
     /// Every named parameter except `$skiptoken`, decoded, in order (to rebuild links).
     pub kept: Vec<(String, String)>,
@@ -75,7 +71,7 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    /// The opaque token.
+    /// The `$skiptoken`: opaque to clients, which must pass it back unchanged.
     pub(crate) fn encode(&self) -> String {
         let (ticks, id, version) = match &self.after {
             Some((Reverse(t), id, v)) => (*t, id.as_ref(), *v),

@@ -1,50 +1,12 @@
-//! The `$filter` subset the reporting APIs accept, parsed and checked like the service.
-//!
-//! Accepted: comparisons on the dataset's time field (`eq ge gt le lt`, DateTimeOffset
-//! literals unquoted, date-only allowed), `eq`/`ne` and `startswith(field,'x')` on a few
-//! plain fields, `signInEventTypes/any(t: t eq '...')` (beta sign-ins), parentheses and
-//! `and`. Everything else is refused with the codes the service uses:
-//! `BadRequest` for syntax errors, unknown properties and type mismatches,
-//! `Request_UnsupportedQuery` for valid OData the report does not support (`or`, `not`,
-//! ranges on plain fields, functions, ...).
+//! The grammar of the accepted `$filter` subset (`expression := term ('and' term)*`),
+//! checked against the report's [`Schema`] while it is parsed.
 
-use std::fmt;
-
-use crate::data::{AttrValue, Dataset, Record};
+use super::error::FilterError;
+use super::evaluate::{Filter, Predicate};
+use super::lexer::{Kind, Token, tokenize};
+use super::schema::Schema;
+use crate::data::AttrValue;
 use crate::time::{Ticks, to_ticks};
-
-/// Why a filter was refused: an error code and a message, as the service words them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FilterError {
-    /// `BadRequest` or `Request_UnsupportedQuery`.
-    pub code: &'static str,
-    /// The message.
-    pub message: String,
-}
-
-impl FilterError {
-    fn syntax(text: &str, at: usize, what: &str) -> FilterError {
-        FilterError {
-            code: "BadRequest",
-            message: format!(
-                "Invalid filter clause: Syntax error at position {at} in '{text}': {what}."
-            ),
-        }
-    }
-
-    fn unsupported(message: impl Into<String>) -> FilterError {
-        FilterError {
-            code: "Request_UnsupportedQuery",
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FilterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,72 +66,6 @@ impl Literal {
     }
 }
 
-/// A condition on one plain field, checked against [`Record::attrs`].
-#[derive(Debug, Clone, PartialEq)]
-enum Predicate {
-    Equals {
-        field: String,
-        value: AttrValue,
-        negate: bool,
-    },
-    StartsWith {
-        field: String,
-        prefix: String,
-    },
-}
-
-/// A checked filter: time bounds (inclusive ticks) plus plain-field predicates, and the
-/// sign-in kind a `signInEventTypes/any(...)` clause selected.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Filter {
-    /// Lowest time included.
-    pub lower: Option<Ticks>,
-    /// Highest time included.
-    pub upper: Option<Ticks>,
-    /// `signInEventTypes/any(t: t eq 'X')` value, if any.
-    pub event_type: Option<String>,
-    predicates: Vec<Predicate>,
-}
-
-impl Filter {
-    /// True when the record passes the plain-field predicates (time bounds are applied
-    /// by the store's range scan).
-    pub(crate) fn matches(&self, dataset: Dataset, record: &Record) -> bool {
-        self.predicates.iter().all(|p| match p {
-            Predicate::Equals { field, value, negate } => {
-                let equal = record.attr(dataset, field).is_some_and(|v| attr_eq(v, value));
-                equal != *negate
-            }
-            Predicate::StartsWith { field, prefix } => {
-                matches!(record.attr(dataset, field), Some(AttrValue::Str(s)) if s.to_lowercase().starts_with(&prefix.to_lowercase()))
-            }
-        })
-    }
-
-    /// True when the bounds exclude everything.
-    pub(crate) fn is_empty_window(&self) -> bool {
-        matches!((self.lower, self.upper), (Some(l), Some(u)) if l > u)
-    }
-}
-
-/// String comparison is case-insensitive, as the directory's is.
-fn attr_eq(have: &AttrValue, want: &AttrValue) -> bool {
-    match (have, want) {
-        (AttrValue::Str(a), AttrValue::Str(b)) => a.eq_ignore_ascii_case(b),
-        (a, b) => a == b,
-    }
-}
-
-/// What the parser needs to know about the report being filtered.
-pub(crate) struct Schema<'a> {
-    /// The dataset (time field, eq fields, entity type).
-    pub dataset: Dataset,
-    /// Top-level property names of the entity, to tell unknown from unsupported.
-    pub properties: &'a [String],
-    /// Whether `signInEventTypes/any(...)` is available (beta sign-ins).
-    pub event_types: bool,
-}
-
 /// Parses and checks a `$filter` value.
 pub(crate) fn parse(text: &str, schema: &Schema<'_>) -> Result<Filter, FilterError> {
     let tokens = tokenize(text)?;
@@ -189,124 +85,6 @@ pub(crate) fn parse(text: &str, schema: &Schema<'_>) -> Result<Filter, FilterErr
         ));
     }
     Ok(parser.filter)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    Word,
-    Str(String),
-    Number,
-    Open,
-    Close,
-    Comma,
-    Colon,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
-    text: String,
-    pos: usize,
-}
-
-fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
-    let mut tokens = Vec::new();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (pos, c) = chars[i];
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '(' | ')' | ',' | ':' => {
-                let kind = match c {
-                    '(' => Kind::Open,
-                    ')' => Kind::Close,
-                    ',' => Kind::Comma,
-                    _ => Kind::Colon,
-                };
-                tokens.push(Token {
-                    kind,
-                    text: c.to_string(),
-                    pos,
-                });
-                i += 1;
-            }
-            '\'' => {
-                let mut value = String::new();
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(FilterError::syntax(
-                                text,
-                                pos,
-                                "unterminated string literal",
-                            ));
-                        }
-                        Some((_, '\'')) if chars.get(i + 1).map(|c| c.1) == Some('\'') => {
-                            value.push('\'');
-                            i += 2;
-                        }
-                        Some((_, '\'')) => {
-                            i += 1;
-                            break;
-                        }
-                        Some((_, ch)) => {
-                            value.push(*ch);
-                            i += 1;
-                        }
-                    }
-                }
-                let end = chars.get(i).map_or(text.len(), |c| c.0);
-                tokens.push(Token {
-                    kind: Kind::Str(value),
-                    text: text[pos..end].to_string(),
-                    pos,
-                });
-            }
-            c if c.is_ascii_digit() || c == '-' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].1.is_ascii_alphanumeric()
-                        || matches!(chars[i].1, '-' | ':' | '.' | '+'))
-                {
-                    i += 1;
-                }
-                let end = chars.get(i).map_or(text.len(), |c| c.0);
-                tokens.push(Token {
-                    kind: Kind::Number,
-                    text: text[chars[start].0..end].to_string(),
-                    pos,
-                });
-            }
-            c if c.is_alphabetic() || c == '_' || c == '$' || c == '@' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].1.is_alphanumeric()
-                        || matches!(chars[i].1, '_' | '/' | '.' | '$' | '@'))
-                {
-                    i += 1;
-                }
-                let end = chars.get(i).map_or(text.len(), |c| c.0);
-                tokens.push(Token {
-                    kind: Kind::Word,
-                    text: text[chars[start].0..end].to_string(),
-                    pos,
-                });
-            }
-            _ => {
-                return Err(FilterError::syntax(
-                    text,
-                    pos,
-                    &format!("unexpected character '{c}'"),
-                ));
-            }
-        }
-    }
-    if tokens.is_empty() {
-        return Err(FilterError::syntax(text, 0, "the expression is empty"));
-    }
-    Ok(tokens)
 }
 
 struct Parser<'a> {
@@ -357,7 +135,7 @@ impl Parser<'_> {
             } else if self.is_word("or") {
                 return Err(FilterError::unsupported(format!(
                     "Unsupported operator 'or' in filter clause for resource '{}'.",
-                    short_type(self.schema.dataset)
+                    self.schema.resource()
                 )));
             } else {
                 return Ok(());
@@ -409,15 +187,7 @@ impl Parser<'_> {
             ));
         };
         self.expect_token(Kind::Close, "')'")?;
-        self.check_property(&field.text)?;
-        if !self
-            .schema
-            .dataset
-            .eq_fields()
-            .contains(&field.text.as_str())
-        {
-            return Err(self.unsupported_property(&field.text));
-        }
+        self.schema.check_plain_field(&field.text)?;
         self.filter.predicates.push(Predicate::StartsWith {
             field: field.text,
             prefix,
@@ -428,11 +198,11 @@ impl Parser<'_> {
     /// `signInEventTypes/any(t: t eq 'value')`
     fn lambda(&mut self, field: &str, name: &Token) -> Result<(), FilterError> {
         if field != "signInEventTypes" {
-            self.check_property(field)?;
-            return Err(self.unsupported_property(field));
+            self.schema.check_property(field)?;
+            return Err(self.schema.unsupported_property(field));
         }
         if !self.schema.event_types {
-            return Err(self.unknown_property(field));
+            return Err(self.schema.unknown_property(field));
         }
         self.expect_token(Kind::Open, "'('")?;
         let var = self.expect_token(Kind::Word, "a range variable")?;
@@ -513,10 +283,7 @@ impl Parser<'_> {
             }
             return Ok(());
         }
-        self.check_property(name)?;
-        if !dataset.eq_fields().contains(&name) {
-            return Err(self.unsupported_property(name));
-        }
+        self.schema.check_plain_field(name)?;
         let negate = match op {
             Op::Eq => false,
             Op::Ne => true,
@@ -524,7 +291,7 @@ impl Parser<'_> {
                 return Err(FilterError::unsupported(format!(
                     "Unsupported operator '{}' for property '{name}' of resource '{}'.",
                     op_tok.text,
-                    short_type(dataset)
+                    self.schema.resource()
                 )));
             }
         };
@@ -577,33 +344,6 @@ impl Parser<'_> {
             )),
         }
     }
-
-    /// A property the entity does not have at all is a BadRequest.
-    fn check_property(&self, path: &str) -> Result<(), FilterError> {
-        let top = path.split('/').next().unwrap_or(path);
-        if self.schema.properties.iter().any(|p| p == top) {
-            Ok(())
-        } else {
-            Err(self.unknown_property(top))
-        }
-    }
-
-    fn unknown_property(&self, name: &str) -> FilterError {
-        FilterError {
-            code: "BadRequest",
-            message: format!(
-                "Could not find a property named '{name}' on type '{}'.",
-                self.schema.dataset.entity_type()
-            ),
-        }
-    }
-
-    fn unsupported_property(&self, name: &str) -> FilterError {
-        FilterError::unsupported(format!(
-            "Unsupported or invalid query filter clause specified for property '{name}' of resource '{}'.",
-            short_type(self.schema.dataset)
-        ))
-    }
 }
 
 fn incompatible(expected: &str, literal: &Literal, op: Op) -> FilterError {
@@ -617,16 +357,10 @@ fn incompatible(expected: &str, literal: &Literal, op: Op) -> FilterError {
     }
 }
 
-/// `directoryAudit` from `microsoft.graph.directoryAudit`.
-fn short_type(dataset: Dataset) -> &'static str {
-    let full = dataset.entity_type();
-    full.rsplit('.').next().unwrap_or(full)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::SignInType;
+    use crate::data::{Dataset, SignInType};
 
     fn props(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

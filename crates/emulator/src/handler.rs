@@ -1,0 +1,114 @@
+//! One request from its arrival to its response: read it, hand it to the inspection
+//! endpoints or the router, log it, wait out `--latency-ms`, encode the reply.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming as IncomingBody;
+use hyper::header::{ACCEPT_ENCODING, HOST};
+use hyper::{Request, Response};
+use serde_json::json;
+
+use crate::inspection;
+use crate::reply::RequestIds;
+use crate::response::{self, Body};
+use crate::routes::{self, Incoming};
+use crate::state::State;
+
+/// Largest request body read; token requests are small, and a larger body is read as
+/// empty rather than buffered.
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Every outcome is an HTTP answer; only the connection can fail (a truncated body).
+pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Response<Body> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or(&state.default_host)
+        .to_string();
+    let base = format!("{}://{host}", state.scheme);
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let gzip = parts
+        .headers
+        .get(ACCEPT_ENCODING)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| {
+            h.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        });
+
+    if let Some(name) = path.strip_prefix("/_emulator/") {
+        return response::encode(inspection::answer(&state, name, &query), gzip);
+    }
+    let body = match http_body_util::Limited::new(body, MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let ids = RequestIds::new(
+        parts
+            .headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let now = chrono::Utc::now().timestamp();
+    let incoming = Incoming {
+        method: parts.method.as_str(),
+        path: &path,
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+        base: &base,
+        host: &host,
+    };
+    let mut routed = routes::route(&state, &incoming, &ids, now);
+    routed.log["gzip"] = json!(response::compresses(gzip, &routed.reply));
+    let status = routed.reply.status;
+    let fault = routed.reply.fault;
+    if state.config.verbose {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}: {} {}{} -> {status}{} ({} ms)",
+            crate::NAME,
+            parts.method,
+            path,
+            if query.is_empty() {
+                String::new()
+            } else {
+                aad_common::sanitize::redact_url(&format!("?{query}"))
+            },
+            fault.map(|f| format!(" [{f}]")).unwrap_or_default(),
+            started.elapsed().as_millis()
+        );
+    }
+    state
+        .log
+        .record(&routed.endpoint, status, fault, routed.log);
+    let response = response::encode(routed.reply, gzip);
+    latency_until(started + state.config.faults.latency).await;
+    response
+}
+
+/// Waits until `deadline`. The timer wheel has millisecond ticks and rounds up, so it
+/// sleeps to just short of the deadline and yields for the rest: the latency a client
+/// sees stays within tens of microseconds of `--latency-ms`, and benchmarks measure the
+/// client, not the emulator's timer.
+async fn latency_until(deadline: Instant) {
+    let early = deadline.checked_sub(Duration::from_millis(2));
+    if let Some(early) = early.filter(|&e| e > Instant::now()) {
+        tokio::time::sleep_until(early.into()).await;
+    }
+    while Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
+}

@@ -1,0 +1,54 @@
+//! `/_emulator/*`: what tests ask the emulator itself, outside the emulated services (no
+//! authentication, no faults, no latency, not in the request log): the ground truth of a
+//! report, the requests received, per-endpoint counts, and federated tokens on demand.
+
+use bytes::Bytes;
+use serde_json::json;
+
+use crate::auth::{FEDERATION_AUDIENCE, FEDERATION_SUBJECT};
+use crate::data::Dataset;
+use crate::reply::Reply;
+use crate::state::State;
+use crate::time::now_ticks;
+
+/// Answers `/_emulator/{name}?{query}`.
+pub(crate) fn answer(state: &State, name: &str, query: &str) -> Reply {
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let tenant = state.tenant();
+    match name {
+        "truth" => match param("report").and_then(Dataset::from_name) {
+            Some(dataset) => {
+                tenant.store.advance(dataset, now_ticks());
+                Reply::bytes(
+                    200,
+                    "application/x-ndjson",
+                    Bytes::from(tenant.store.truth(dataset)),
+                )
+            }
+            None => Reply::json(
+                400,
+                &json!({"error": "unknown or missing report; use ?report=NAME", "reports": Dataset::ALL.iter().map(|d| d.name()).collect::<Vec<_>>()}),
+            ),
+        },
+        "requests" => Reply::bytes(200, "application/x-ndjson", Bytes::from(state.log.ndjson())),
+        "stats" => Reply::json(200, &state.log.stats()),
+        "federated-token" => {
+            let now = chrono::Utc::now().timestamp();
+            let ttl = param("ttl").and_then(|t| t.parse().ok()).unwrap_or(3600);
+            let token = tenant.directory.federated_token(
+                param("subject").unwrap_or(FEDERATION_SUBJECT),
+                param("audience").unwrap_or(FEDERATION_AUDIENCE),
+                now,
+                ttl,
+            );
+            Reply::bytes(200, "text/plain", Bytes::from(token))
+        }
+        _ => Reply::json(
+            404,
+            &json!({"error": format!("no test endpoint '/_emulator/{name}'")}),
+        ),
+    }
+}
