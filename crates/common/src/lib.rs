@@ -30,12 +30,6 @@ pub mod time;
 pub mod token;
 pub mod url;
 
-/// The URL rules under the path they had before the HTTP client moved to aad-http; the
-/// emulator still imports them from here. New code uses [`url`].
-pub mod http {
-    pub use crate::url::{is_loopback_host, url_host};
-}
-
 pub use error::{Error, Result};
 pub use process::run_main;
 pub use status::Status;

@@ -233,7 +233,7 @@ pub(crate) fn classify_resource(resource: &str) -> Option<Api> {
         Some(Api::Graph)
     } else if LEGACY.contains(&r.as_str()) {
         Some(Api::Legacy)
-    } else if aad_common::http::url_host(&r).is_some_and(aad_common::http::is_loopback_host) {
+    } else if aad_common::url::url_host(&r).is_some_and(aad_common::url::is_loopback_host) {
         Some(Api::Both)
     } else {
         None
