@@ -11,12 +11,6 @@ use clap::CommandFactory as _;
     reason = "the generator reads the definition, not the parsed values"
 )]
 mod fetch_cli;
-#[path = "../crates/format/cli.rs"]
-#[allow(
-    dead_code,
-    reason = "the generator reads the definition, not the parsed values"
-)]
-mod format_cli;
 #[path = "../crates/token/cli.rs"]
 #[allow(
     dead_code,
@@ -161,8 +155,8 @@ fn aad_fetch_page_is_current() {
 fn aad_format_page_is_current() {
     check(
         "aad-format",
-        format_cli::Args::command(),
-        format_cli::MAN_SECTIONS,
+        aad_format::cli::Args::command(),
+        aad_format::cli::MAN_SECTIONS,
     );
 }
 
@@ -180,5 +174,5 @@ fn clap_definitions_are_consistent() {
     aad_emulator::cli::Args::command().debug_assert();
     fetch_cli::Args::command().debug_assert();
     token_cli::Args::command().debug_assert();
-    format_cli::Args::command().debug_assert();
+    aad_format::cli::Args::command().debug_assert();
 }

@@ -34,7 +34,7 @@ pub(crate) enum Format {
     after_help = "Examples and the exit statuses: aad-format --help",
     after_long_help = after_long_help(),
 )]
-pub(crate) struct Args {
+pub struct Args {
     /// Files of NDJSON records or Graph pages; none or - reads stdin
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<String>,
@@ -168,11 +168,7 @@ fn parse_size(text: &str) -> Result<usize, String> {
 
 /// Extra man-page sections, as plain text (the generator adds NAME, SYNOPSIS,
 /// DESCRIPTION and OPTIONS from [`Args`]).
-#[allow(
-    dead_code,
-    reason = "read by the man-page generator, which includes this file"
-)]
-pub(crate) const MAN_SECTIONS: &[(&str, &str)] = &[
+pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
         "FORMATS",
         "\

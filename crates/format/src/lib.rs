@@ -19,8 +19,9 @@
 //! | [`parallel`] | renderers on several threads, output in input order |
 //! | [`json_out`], [`csv_out`], [`xml_out`], [`text_out`], [`table_out`] | the formats |
 
+pub mod cli;
+
 mod cell;
-mod cli;
 mod csv_out;
 mod fault;
 mod fields;
@@ -39,6 +40,10 @@ mod table_out;
 mod text_out;
 mod xml_out;
 
-fn main() -> std::process::ExitCode {
-    aad_common::run_main("aad-format", run::run)
+/// The program name: clap's name, the prefix of every diagnostic, the hint.
+pub const NAME: &str = "aad-format";
+
+/// Reads the command line, formats the inputs to stdout; for `aad_common::run_main`.
+pub fn run() -> aad_common::Result<()> {
+    run::run()
 }
