@@ -4,7 +4,7 @@
 
 use serde_json::value::RawValue;
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::output::recycle;
 use crate::raw::{Kind, offset_in, pretty};
 use crate::render::{Frame, Render};

@@ -8,7 +8,7 @@
 //! | [`run`] | the loop: inputs, lines, records, one output |
 //! | [`input`] | lines from a byte stream, line limit, byte-order mark |
 //! | [`page`] | a line as one record or as a Graph page of records |
-//! | [`fault`] | positions of bad input, `--skip-invalid` |
+//! | `bad_input` | bad input lines and records: what, where, and whether the run goes on (`--skip-invalid`) |
 //! | [`raw`] | raw JSON text: kinds, strings, entries, compact and pretty layout |
 //! | [`fields`] | `--fields` parsing and the tree of column paths |
 //! | [`select`] | filling `--fields` columns in one pass over a record |
@@ -23,7 +23,7 @@ pub mod cli;
 
 mod cell;
 mod csv_out;
-mod fault;
+mod bad_input;
 mod fields;
 mod flatten;
 mod input;

@@ -4,7 +4,7 @@ use aad_common::Result;
 
 use crate::cli::Format;
 use crate::csv_out::{self, CsvRender};
-use crate::fault::{Bad, Faults, Place};
+use crate::bad_input::{Bad, Reporter, Place};
 use crate::flatten::Discover;
 use crate::json_out::{self, JsonRender};
 use crate::render::{Frame, Render};
@@ -16,15 +16,15 @@ use crate::xml_out::{self, XmlRender};
 /// An output format fed record by record, on the calling thread.
 pub(crate) trait Sink {
     /// Writes one record, given as its JSON text (a whole line, or an element of a
-    /// page). Bad records go to `faults`; the error is a write failure or the end of
+    /// page). Bad records go to `reporter`; the error is a write failure or the end of
     /// the run.
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()>;
+    fn record(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()>;
 
     /// Pushes what is buffered to the output (the input is about to block).
     fn flush(&mut self) -> Result<()>;
 
     /// Writes what ends the document (and anything held back), then flushes.
-    fn finish(&mut self, faults: &mut Faults) -> Result<()>;
+    fn finish(&mut self, reporter: &mut Reporter) -> Result<()>;
 }
 
 /// How the chosen format is produced.
@@ -95,12 +95,12 @@ impl Columns {
         &mut self,
         record: &'de str,
         place: &Place,
-        faults: &Faults,
+        reporter: &Reporter,
         cells: &mut Cells<'de>,
     ) -> Result<(), Bad> {
         match self {
             Columns::Fields(select) => select.cells(record, cells),
-            Columns::Keys(discover) => discover.cells(record, place, faults, cells),
+            Columns::Keys(discover) => discover.cells(record, place, reporter, cells),
         }
     }
 

@@ -10,7 +10,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::raw::{Key, Kind, array_elements, offset_in};
 
 /// What one non-blank line holds.

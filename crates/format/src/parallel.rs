@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use aad_common::{Error, Result, Status};
 
-use crate::fault::{Bad, Faults, Place};
+use crate::bad_input::{Bad, Reporter, Place};
 use crate::input::{Line, LineReader};
 use crate::page::line_records;
 use crate::render::{Frame, FrameWriter, Render};
@@ -154,7 +154,7 @@ struct Done {
     input: usize,
     bytes: Vec<u8>,
     ends: Vec<usize>,
-    faults: Vec<(usize, Place, Bad)>,
+    bad: Vec<(usize, Place, Bad)>,
 }
 
 /// Renders the records of `inputs` with `threads` workers and writes them to the
@@ -166,10 +166,10 @@ pub(crate) fn run<W: Write>(
     render: &dyn Render,
     frame: Frame,
     make_out: impl FnOnce() -> W + Send,
-    faults: &mut Faults,
+    reporter: &mut Reporter,
 ) -> Result<()> {
     let how = How {
-        skip: faults.skips(),
+        skip: reporter.skips(),
         max_line,
     };
     // The budget bounds what is in the channels.
@@ -188,7 +188,7 @@ pub(crate) fn run<W: Write>(
         let writer = scope.spawn(move || {
             let _close = CloseOnDrop(budget);
             let out = make_out();
-            write_in_order(&done_rx, budget, frame, out, faults, pool, read_failed)
+            write_in_order(&done_rx, budget, frame, out, reporter, pool, read_failed)
         });
         let mut reader = Dispatch {
             jobs: job_tx,
@@ -401,7 +401,7 @@ fn render_lines(
         input: text.len(),
         bytes,
         ends: Vec::new(),
-        faults: Vec::new(),
+        bad: Vec::new(),
     };
     for line in lines {
         let place = Place {
@@ -410,7 +410,7 @@ fn render_lines(
             column: line.column,
         };
         let bad = |place: Place, bad: Bad, done: &mut Done| {
-            done.faults.push((done.ends.len(), place, bad));
+            done.bad.push((done.ends.len(), place, bad));
             skip
         };
         let Some((start, end)) = line.span else {
@@ -442,13 +442,13 @@ fn render_lines(
     done
 }
 
-/// The writer: results in input order through the frame; bad records to `faults`.
+/// The writer: results in input order through the frame; bad records to `reporter`.
 fn write_in_order<W: Write>(
     results: &Receiver<Done>,
     budget: &Budget,
     frame: Frame,
     out: W,
-    faults: &mut Faults,
+    reporter: &mut Reporter,
     pool: &Pool,
     read_failed: &AtomicBool,
 ) -> Result<()> {
@@ -469,7 +469,7 @@ fn write_in_order<W: Write>(
         };
         pending.insert(done.seq, done);
         while let Some(done) = pending.remove(&next) {
-            if let Err(err) = write_done(&mut writer, &done, faults) {
+            if let Err(err) = write_done(&mut writer, &done, reporter) {
                 // Bad data ends the document properly; a failed write cannot.
                 if err.status() == Status::BadData
                     && let Err(finish) = writer.finish()
@@ -495,19 +495,19 @@ fn write_in_order<W: Write>(
 fn write_done<W: Write>(
     writer: &mut FrameWriter<W>,
     done: &Done,
-    faults: &mut Faults,
+    reporter: &mut Reporter,
 ) -> Result<()> {
-    let mut faulty = done.faults.iter().peekable();
+    let mut faulty = done.bad.iter().peekable();
     let mut start = 0;
     for (i, &end) in done.ends.iter().enumerate() {
         while let Some((_, place, bad)) = faulty.next_if(|(before, ..)| *before == i) {
-            faults.bad(place, bad.clone())?;
+            reporter.bad(place, bad.clone())?;
         }
         writer.record(&done.bytes[start..end])?;
         start = end;
     }
     for (_, place, bad) in faulty {
-        faults.bad(place, bad.clone())?;
+        reporter.bad(place, bad.clone())?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use aad_common::{Error, Result};
 
-use crate::fault::{Bad, Faults, Place};
+use crate::bad_input::{Bad, Reporter, Place};
 use crate::output::Sink;
 
 /// Turns one record into output bytes.
@@ -109,11 +109,11 @@ impl<W: Write> Framed<W> {
 }
 
 impl<W: Write> Sink for Framed<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
+    fn record(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()> {
         self.bytes.clear();
         match self.render.render(record, &mut self.bytes) {
             Ok(()) => self.writer.record(&self.bytes),
-            Err(bad) => faults.bad(place, bad),
+            Err(bad) => reporter.bad(place, bad),
         }
     }
 
@@ -121,7 +121,7 @@ impl<W: Write> Sink for Framed<W> {
         self.writer.flush()
     }
 
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
+    fn finish(&mut self, _: &mut Reporter) -> Result<()> {
         self.writer.finish()
     }
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use crate::cli::Args;
 use crate::csv_out::CsvSink;
-use crate::fault::{Bad, Faults, Place};
+use crate::bad_input::{Bad, Reporter, Place};
 use crate::input::{Line, LineReader};
 use crate::output::{Output, Sink};
 use crate::page::line_records;
@@ -23,7 +23,7 @@ pub(crate) fn run() -> Result<()> {
         return Ok(());
     };
     let settings = Settings::resolve(args)?;
-    let mut faults = Faults::new(settings.skip_invalid, settings.quiet);
+    let mut reporter = Reporter::new(settings.skip_invalid, settings.quiet);
     let out = aad_common::io::stdout;
     match Output::of(&settings)? {
         Output::Records(render, frame) if settings.threads > 1 => parallel::run(
@@ -33,23 +33,23 @@ pub(crate) fn run() -> Result<()> {
             &*render,
             frame,
             out,
-            &mut faults,
+            &mut reporter,
         )?,
         Output::Records(render, frame) => {
             let mut sink = Framed::new(render, frame, out())?;
-            sequential(&settings, &mut sink, &mut faults)?;
+            sequential(&settings, &mut sink, &mut reporter)?;
         }
         Output::KeyedCsv { delimiter } => {
             let (strict, header, excel) = (settings.strict_fields, settings.header, settings.excel);
             let mut sink = CsvSink::new(out(), delimiter, strict, header, excel);
-            sequential(&settings, &mut sink, &mut faults)?;
+            sequential(&settings, &mut sink, &mut reporter)?;
         }
         Output::Table(columns) => {
             let mut sink = TableSink::new(out(), columns, settings.header, settings.max_width);
-            sequential(&settings, &mut sink, &mut faults)?;
+            sequential(&settings, &mut sink, &mut reporter)?;
         }
     }
-    faults.finish()
+    reporter.finish()
 }
 
 /// The parsed command line; `None` when `--help` or `--version` was answered.
@@ -62,33 +62,34 @@ fn parse_args() -> Result<Option<Args>> {
             Ok(None)
         }
         Err(err) => {
-            Err(Error::from(err).with_hint("aad-format --help shows the options and examples"))
+            let hint = format!("{} --help shows the options and examples", crate::NAME);
+            Err(Error::from(err).with_hint(hint))
         }
     }
 }
 
 /// Feeds every record to `sink` on this thread, then ends the document.
-fn sequential(settings: &Settings, sink: &mut dyn Sink, faults: &mut Faults) -> Result<()> {
+fn sequential(settings: &Settings, sink: &mut dyn Sink, reporter: &mut Reporter) -> Result<()> {
     let fed = settings
         .inputs
         .iter()
-        .try_for_each(|input| read_input(input, settings.max_line, sink, faults));
+        .try_for_each(|input| read_input(input, settings.max_line, sink, reporter));
     if let Err(err) = fed {
         if err.status() != Status::BadData {
             return Err(err);
         }
         // Bad data stops the run, but what came before it is written and the document
         // is ended (a closed array, a closed root element), so it stays well-formed.
-        return match sink.finish(faults) {
+        return match sink.finish(reporter) {
             Err(finish) if finish.is_broken_pipe() => Err(finish),
             _ => Err(err),
         };
     }
-    sink.finish(faults)
+    sink.finish(reporter)
 }
 
 /// Feeds the records of one input to `sink`.
-fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, faults: &mut Faults) -> Result<()> {
+fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, reporter: &mut Reporter) -> Result<()> {
     let file: Arc<str> = if name == "-" {
         "<stdin>".into()
     } else {
@@ -111,14 +112,14 @@ fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, faults: &mut Fau
             column,
         };
         let Line::Text { bytes, .. } = line else {
-            faults.bad(&place, Bad::too_long(max_line))?;
+            reporter.bad(&place, Bad::too_long(max_line))?;
             continue;
         };
         match line_records(bytes, number) {
-            Err(bad) => faults.bad(&place, bad)?,
+            Err(bad) => reporter.bad(&place, bad)?,
             Ok(records) => {
                 for (record, offset) in records.iter() {
-                    sink.record(record, &place.further(offset), faults)?;
+                    sink.record(record, &place.further(offset), reporter)?;
                 }
             }
         }

@@ -12,7 +12,7 @@ use serde::de::{
 };
 use serde_json::value::RawValue;
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::fields::{Column, NodeId, PathTree};
 
 /// The raw value of each column of one record: `None` when missing.

@@ -145,7 +145,7 @@ mod tests {
     use clap::Parser;
 
     fn resolve(args: &[&str]) -> Result<Settings> {
-        let args = Args::try_parse_from(std::iter::once("aad-format").chain(args.iter().copied()))
+        let args = Args::try_parse_from(std::iter::once(crate::NAME).chain(args.iter().copied()))
             .map_err(Error::from)?;
         Settings::resolve(args)
     }

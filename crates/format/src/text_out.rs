@@ -5,7 +5,7 @@
 use serde_json::value::RawValue;
 
 use crate::cell::{push_cell, push_visible};
-use crate::fault::{Bad, LONE_SURROGATE};
+use crate::bad_input::{Bad, LONE_SURROGATE};
 use crate::flatten::{Flatten, walk};
 use crate::output::recycle;
 use crate::raw::offset_in;

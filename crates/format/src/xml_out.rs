@@ -15,7 +15,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use serde::de::{self, DeserializeSeed as _, Deserializer as _};
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::flatten::MAX_DEPTH;
 use crate::output::recycle;
 use crate::raw::{Key, Kind, array_elements, object_entries, offset_in, push_str};
