@@ -7,8 +7,8 @@ use std::io::Write;
 use aad_common::{Error, Result};
 use csv_core::{Terminator, WriteResult};
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::Row;
-use crate::bad_input::{Bad, Reporter, Place};
 use crate::flatten::{Discover, READ_AHEAD};
 use crate::output::{Columns, Sink, recycle};
 use crate::render::{Frame, Render};

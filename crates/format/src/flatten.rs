@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::value::RawValue;
 
-use crate::bad_input::{Bad, Reporter, Place};
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::fields::{NodeId, PathTree};
 use crate::raw::{Entries, Kind, object_entries, offset_in};
 use crate::select::Cells;

@@ -21,9 +21,9 @@
 
 pub mod cli;
 
+mod bad_input;
 mod cell;
 mod csv_out;
-mod bad_input;
 mod fields;
 mod flatten;
 mod input;
@@ -38,7 +38,10 @@ mod select;
 mod settings;
 mod table_out;
 mod text_out;
+mod xml_element;
 mod xml_out;
+mod xml_stream;
+mod xml_syntax;
 
 /// The program name: clap's name, the prefix of every diagnostic, the hint.
 pub const NAME: &str = "aad-format";

@@ -2,9 +2,9 @@
 
 use aad_common::Result;
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cli::Format;
 use crate::csv_out::{self, CsvRender};
-use crate::bad_input::{Bad, Reporter, Place};
 use crate::flatten::Discover;
 use crate::json_out::{self, JsonRender};
 use crate::render::{Frame, Render};

@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use aad_common::{Error, Result, Status};
 
-use crate::bad_input::{Bad, Reporter, Place};
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::input::{Line, LineReader};
 use crate::page::line_records;
 use crate::render::{Frame, FrameWriter, Render};

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use aad_common::{Error, Result};
 
-use crate::bad_input::{Bad, Reporter, Place};
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::output::Sink;
 
 /// Turns one record into output bytes.

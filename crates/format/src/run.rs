@@ -6,9 +6,9 @@ use std::sync::Arc;
 use aad_common::{Error, Result, Status};
 use clap::Parser;
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cli::Args;
 use crate::csv_out::CsvSink;
-use crate::bad_input::{Bad, Reporter, Place};
 use crate::input::{Line, LineReader};
 use crate::output::{Output, Sink};
 use crate::page::line_records;
@@ -89,7 +89,12 @@ fn sequential(settings: &Settings, sink: &mut dyn Sink, reporter: &mut Reporter)
 }
 
 /// Feeds the records of one input to `sink`.
-fn read_input(name: &str, max_line: usize, sink: &mut dyn Sink, reporter: &mut Reporter) -> Result<()> {
+fn read_input(
+    name: &str,
+    max_line: usize,
+    sink: &mut dyn Sink,
+    reporter: &mut Reporter,
+) -> Result<()> {
     let file: Arc<str> = if name == "-" {
         "<stdin>".into()
     } else {

@@ -5,7 +5,7 @@ use aad_common::{Error, Result};
 
 use crate::cli::{Args, Format};
 use crate::fields::{self, Column};
-use crate::xml_out::is_ncname;
+use crate::xml_syntax::is_ncname;
 
 /// The default `--max-line`: longer than any Graph page of 1000 records.
 pub(crate) const DEFAULT_MAX_LINE: usize = 16 << 20;

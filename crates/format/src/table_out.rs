@@ -7,8 +7,8 @@ use std::io::Write;
 use aad_common::{Error, Result};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::{push_cell, push_visible};
-use crate::bad_input::{Bad, Reporter, Place};
 use crate::output::{Columns, Sink, recycle};
 use crate::select::Cells;
 
@@ -40,7 +40,12 @@ impl<W: Write> TableSink<W> {
         }
     }
 
-    fn row(&mut self, record: &str, place: &Place, reporter: &Reporter) -> Result<Vec<String>, Bad> {
+    fn row(
+        &mut self,
+        record: &str,
+        place: &Place,
+        reporter: &Reporter,
+    ) -> Result<Vec<String>, Bad> {
         let mut cells = recycle(std::mem::take(&mut self.spare));
         let row = self.fill(record, place, reporter, &mut cells);
         self.spare = recycle(cells);

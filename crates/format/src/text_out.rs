@@ -4,8 +4,8 @@
 
 use serde_json::value::RawValue;
 
-use crate::cell::{push_cell, push_visible};
 use crate::bad_input::{Bad, LONE_SURROGATE};
+use crate::cell::{push_cell, push_visible};
 use crate::flatten::{Flatten, walk};
 use crate::output::recycle;
 use crate::raw::offset_in;
