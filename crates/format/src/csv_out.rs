@@ -9,10 +9,11 @@ use csv_core::{Terminator, WriteResult};
 
 use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::Row;
+use crate::columns::Columns;
 use crate::flatten::{Discover, READ_AHEAD};
-use crate::output::{Columns, Sink, recycle};
 use crate::render::{Frame, Render};
-use crate::select::{Cells, Select};
+use crate::select::{Cells, Select, recycle};
+use crate::sink::Sink;
 
 /// Bytes of records read ahead at most, whatever their number.
 const READ_AHEAD_BYTES: usize = 8 << 20;
@@ -270,7 +271,7 @@ impl<W: Write> Sink for CsvSink<W> {
 mod tests {
     use super::*;
     use crate::fields;
-    use crate::render::FrameWriter;
+    use crate::render::render_all;
 
     fn place(line: u64) -> Place {
         Place {
@@ -282,17 +283,8 @@ mod tests {
 
     fn with_fields(list: &str, excel: bool, records: &[&str]) -> String {
         let select = Select::new(&fields::parse(list).unwrap());
-        let mut out = Vec::new();
         let frame = frame(b',', select.names(), true, excel);
-        let mut writer = FrameWriter::new(&mut out, frame).unwrap();
-        let mut render = CsvRender::new(select, b',', excel);
-        for record in records {
-            let mut bytes = Vec::new();
-            render.render(record, &mut bytes).unwrap();
-            writer.record(&bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        String::from_utf8(out).unwrap()
+        render_all(&mut CsvRender::new(select, b',', excel), frame, records)
     }
 
     fn with_keys(records: &[&str]) -> String {

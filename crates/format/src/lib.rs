@@ -23,6 +23,7 @@ pub mod cli;
 
 mod bad_input;
 mod cell;
+mod columns;
 mod csv_out;
 mod fields;
 mod flatten;
@@ -33,9 +34,11 @@ mod page;
 mod parallel;
 mod raw;
 mod render;
-mod run;
+mod runner;
 mod select;
+mod sequential;
 mod settings;
+mod sink;
 mod table_out;
 mod text_out;
 mod xml_element;
@@ -48,5 +51,5 @@ pub const NAME: &str = "aad-format";
 
 /// Reads the command line, formats the inputs to stdout; for `aad_common::run_main`.
 pub fn run() -> aad_common::Result<()> {
-    run::run()
+    runner::run()
 }

@@ -1,15 +1,15 @@
 //! The formats whose records need nothing from each other (json, ndjson, xml, text, and
 //! csv and tsv with `--fields`) are split in two: a [`Render`] turns one record into
 //! bytes and can run on any thread; a [`Frame`] says what goes before, between and
-//! after the records, and is written in input order by one thread. [`Framed`] runs the
-//! two on the calling thread; `parallel` runs renderers on several.
+//! after the records, and is written in input order by one thread ([`FrameWriter`]).
+//! `sink::Framed` runs the two on the calling thread; `parallel` runs renderers on
+//! several. The renderers implement [`Render`]; this module knows none of them.
 
 use std::io::Write;
 
 use aad_common::{Error, Result};
 
-use crate::bad_input::{Bad, Place, Reporter};
-use crate::output::Sink;
+use crate::bad_input::Bad;
 
 /// Turns one record into output bytes.
 pub(crate) trait Render: Send {
@@ -90,40 +90,18 @@ impl<W: Write> FrameWriter<W> {
     }
 }
 
-/// A [`Render`] and its [`Frame`] as a [`Sink`] on the calling thread.
-pub(crate) struct Framed<W: Write> {
-    render: Box<dyn Render>,
-    writer: FrameWriter<W>,
-    bytes: Vec<u8>,
-}
-
-impl<W: Write> Framed<W> {
-    /// Writes the head of `frame` and renders records with `render`.
-    pub(crate) fn new(render: Box<dyn Render>, frame: Frame, out: W) -> Result<Framed<W>> {
-        Ok(Framed {
-            render,
-            writer: FrameWriter::new(out, frame)?,
-            bytes: Vec::new(),
-        })
+/// The document `render` and `frame` make of `records`, all of them good.
+#[cfg(test)]
+pub(crate) fn render_all(render: &mut dyn Render, frame: Frame, records: &[&str]) -> String {
+    let mut out = Vec::new();
+    let mut writer = FrameWriter::new(&mut out, frame).unwrap();
+    for record in records {
+        let mut bytes = Vec::new();
+        render.render(record, &mut bytes).unwrap();
+        writer.record(&bytes).unwrap();
     }
-}
-
-impl<W: Write> Sink for Framed<W> {
-    fn record(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()> {
-        self.bytes.clear();
-        match self.render.render(record, &mut self.bytes) {
-            Ok(()) => self.writer.record(&self.bytes),
-            Err(bad) => reporter.bad(place, bad),
-        }
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.writer.flush()
-    }
-
-    fn finish(&mut self, _: &mut Reporter) -> Result<()> {
-        self.writer.finish()
-    }
+    writer.finish().unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 #[cfg(test)]

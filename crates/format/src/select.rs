@@ -18,6 +18,14 @@ use crate::fields::{Column, NodeId, PathTree};
 /// The raw value of each column of one record: `None` when missing.
 pub(crate) type Cells<'de> = Vec<Option<&'de RawValue>>;
 
+/// An empty [`Cells`] for the next record that reuses the memory of `cells`.
+pub(crate) fn recycle<'a>(mut cells: Cells<'_>) -> Cells<'a> {
+    cells.clear();
+    // Collecting a mapped `vec::IntoIter` into a vector of the same layout reuses its
+    // allocation; only the lifetime of the (now absent) references changes.
+    cells.into_iter().map(|_| None).collect()
+}
+
 /// Column values by path.
 #[derive(Debug, Clone)]
 pub(crate) struct Select {

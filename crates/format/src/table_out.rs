@@ -9,8 +9,9 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::{push_cell, push_visible};
-use crate::output::{Columns, Sink, recycle};
-use crate::select::Cells;
+use crate::columns::Columns;
+use crate::select::{Cells, recycle};
+use crate::sink::Sink;
 
 /// Space between two columns.
 const GAP: &str = "  ";

@@ -14,10 +14,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 
 use crate::bad_input::Bad;
 use crate::flatten::MAX_DEPTH;
-use crate::output::recycle;
 use crate::raw::{Kind, array_elements, object_entries, offset_in, push_str};
 use crate::render::{Frame, Render};
-use crate::select::{Cells, Select};
+use crate::select::{Cells, Select, recycle};
 use crate::xml_element::{ARRAY_ITEM, nil, start_tag, text_element};
 use crate::xml_stream;
 
@@ -243,20 +242,12 @@ impl RecordXml {
 mod tests {
     use super::*;
     use crate::fields;
-    use crate::render::FrameWriter;
+    use crate::render::render_all;
 
     fn run(fields: Option<&str>, records: &[&str]) -> String {
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
         let mut render = XmlRender::new("record", select);
-        let mut out = Vec::new();
-        let mut writer = FrameWriter::new(&mut out, frame("records").unwrap()).unwrap();
-        for record in records {
-            let mut bytes = Vec::new();
-            render.render(record, &mut bytes).unwrap();
-            writer.record(&bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        String::from_utf8(out).unwrap()
+        render_all(&mut render, frame("records").unwrap(), records)
     }
 
     const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<records>\n";
