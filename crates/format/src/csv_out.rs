@@ -18,7 +18,8 @@ use crate::sink::Sink;
 /// Bytes of records read ahead at most, whatever their number.
 const READ_AHEAD_BYTES: usize = 8 << 20;
 
-/// The UTF-8 byte-order mark `--excel` starts with.
+/// The UTF-8 byte-order mark `--excel` starts with: without it, spreadsheets read the
+/// file in a legacy code page.
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// CSV rows appended to a byte vector.

@@ -11,13 +11,13 @@ use aad_common::{Error, Result};
 /// Initial buffer size; it grows (up to the line limit) only for longer lines.
 const INITIAL_BUFFER: usize = 128 * 1024;
 
-/// The UTF-8 byte-order mark.
+/// The UTF-8 byte-order mark, which Windows editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Bytes a line may carry beyond the limit that are not counted: a BOM and a CR.
 const SLACK: usize = BOM.len() + 1;
 
-/// One line of input.
+/// What the reader hands out for each line: its bytes, or only that it was too long.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Line<'a> {
     /// The line's bytes, without line end or byte-order mark.
@@ -32,7 +32,7 @@ pub(crate) enum Line<'a> {
     TooLong { number: u64 },
 }
 
-/// Splits a byte stream into lines.
+/// Reads lines into one reused buffer, so that a line costs no allocation.
 pub(crate) struct LineReader<R> {
     inner: R,
     /// The input as messages name it.

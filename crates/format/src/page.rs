@@ -25,9 +25,9 @@ enum Records<'a> {
 /// The records of one input line.
 #[derive(Debug)]
 pub(crate) enum LineRecords<'a> {
-    /// A blank line.
+    /// A blank line, which holds no record.
     Blank,
-    /// The line is one record.
+    /// The line is one record, not yet validated (the renderer parses it once).
     One(&'a str),
     /// The line is a page: the line and its records.
     Page(&'a str, Vec<&'a RawValue>),

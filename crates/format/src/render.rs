@@ -11,7 +11,7 @@ use aad_common::{Error, Result};
 
 use crate::bad_input::Bad;
 
-/// Turns one record into output bytes.
+/// Turns one record into output bytes; `Send` because `parallel` forks one per worker.
 pub(crate) trait Render: Send {
     /// Appends the output for `record` (its JSON text) to `out`; on bad input nothing
     /// is appended and the reason is returned.
@@ -57,7 +57,7 @@ impl<W: Write> FrameWriter<W> {
         })
     }
 
-    /// Writes one rendered record.
+    /// Writes one rendered record, after `open` or `between`.
     pub(crate) fn record(&mut self, bytes: &[u8]) -> Result<()> {
         let before = if self.written == 0 {
             self.frame.open
@@ -70,7 +70,8 @@ impl<W: Write> FrameWriter<W> {
         Ok(())
     }
 
-    /// Pushes what is buffered to the output.
+    /// Pushes what is buffered to the output: the input may block, and what was
+    /// written should reach the reader now.
     pub(crate) fn flush(&mut self) -> Result<()> {
         self.out.flush().map_err(Error::stdout)
     }

@@ -26,7 +26,8 @@ pub(crate) fn recycle<'a>(mut cells: Cells<'_>) -> Cells<'a> {
     cells.into_iter().map(|_| None).collect()
 }
 
-/// Column values by path.
+/// The `--fields` columns, their paths merged into one tree so that a record is walked
+/// once however many columns there are.
 #[derive(Debug, Clone)]
 pub(crate) struct Select {
     tree: PathTree,
@@ -34,7 +35,6 @@ pub(crate) struct Select {
 }
 
 impl Select {
-    /// Selects `columns`.
     pub(crate) fn new(columns: &[Column]) -> Select {
         Select {
             tree: PathTree::of_columns(columns),

@@ -165,7 +165,7 @@ impl RecordXml {
     }
 
     /// The element `name` holding the JSON value `json`, a part of `record`, at nesting
-    /// `depth`: written in one pass where [`Streamed`] can, level by level otherwise.
+    /// `depth`: written in one pass by `xml_stream` where it can, level by level otherwise.
     fn value(&mut self, name: &str, json: &str, record: &str, depth: usize) -> Result<(), Failure> {
         let mark = self.xml.get_ref().len();
         if self.one_pass {
