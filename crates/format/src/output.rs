@@ -83,22 +83,27 @@ impl Output {
         })
     }
 
-    /// The output as a sink on the calling thread, writing to `out`; a frame's head is
-    /// written at once.
-    pub(crate) fn into_sink<W: Write + 'static>(self, out: W) -> Result<Box<dyn Sink>> {
-        Ok(match self {
-            Output::Records(render, frame) => Box::new(Framed::new(render, frame, out)?),
+    /// Builds the output as a sink on the calling thread, writing to `out` (a frame's
+    /// head is written at once), and hands it to `feed`. Each kind of sink is built
+    /// and fed in its own arm, so that the compiler can see which one it is.
+    pub(crate) fn feed<W: Write>(
+        self,
+        out: W,
+        feed: impl FnOnce(&mut dyn Sink) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Output::Records(render, frame) => feed(&mut Framed::new(render, frame, out)?),
             Output::KeyedCsv {
                 delimiter,
                 strict,
                 header,
                 excel,
-            } => Box::new(CsvSink::new(out, delimiter, strict, header, excel)),
+            } => feed(&mut CsvSink::new(out, delimiter, strict, header, excel)),
             Output::Table {
                 columns,
                 header,
                 max_width,
-            } => Box::new(TableSink::new(out, columns, header, max_width)),
-        })
+            } => feed(&mut TableSink::new(out, columns, header, max_width)),
+        }
     }
 }

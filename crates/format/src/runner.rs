@@ -30,10 +30,9 @@ pub(crate) fn run() -> Result<()> {
             aad_common::io::stdout,
             &mut reporter,
         )?,
-        output => {
-            let mut sink = output.into_sink(aad_common::io::stdout())?;
-            sequential::run(inputs, max_line, &mut *sink, &mut reporter)?;
-        }
+        output => output.feed(aad_common::io::stdout(), |sink| {
+            sequential::run(inputs, max_line, sink, &mut reporter)
+        })?,
     }
     reporter.finish()
 }
