@@ -5,12 +5,6 @@
 
 use clap::CommandFactory as _;
 
-#[path = "../crates/format/cli.rs"]
-#[allow(
-    dead_code,
-    reason = "the generator reads the definition, not the parsed values"
-)]
-mod format_cli;
 use clap_mangen::roff::{Roff, bold, roman};
 
 use crate::util::{assert_snapshot, repo_root};
@@ -149,8 +143,8 @@ fn aad_fetch_page_is_current() {
 fn aad_format_page_is_current() {
     check(
         "aad-format",
-        format_cli::Args::command(),
-        format_cli::MAN_SECTIONS,
+        aad_format::cli::Args::command(),
+        aad_format::cli::MAN_SECTIONS,
     );
 }
 
@@ -168,5 +162,5 @@ fn clap_definitions_are_consistent() {
     aad_emulator::cli::Args::command().debug_assert();
     aad_fetch::cli::Args::command().debug_assert();
     aad_token::cli::Args::command().debug_assert();
-    format_cli::Args::command().debug_assert();
+    aad_format::cli::Args::command().debug_assert();
 }

@@ -16,4 +16,5 @@ mod fetch_state;
 mod format;
 mod man;
 mod pipeline;
+mod structure;
 mod token;

@@ -10,7 +10,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::raw::{Key, Kind, array_elements, offset_in};
 
 /// What one non-blank line holds.
@@ -25,9 +25,9 @@ enum Records<'a> {
 /// The records of one input line.
 #[derive(Debug)]
 pub(crate) enum LineRecords<'a> {
-    /// A blank line.
+    /// A blank line, which holds no record.
     Blank,
-    /// The line is one record.
+    /// The line is one record, not yet validated (the renderer parses it once).
     One(&'a str),
     /// The line is a page: the line and its records.
     Page(&'a str, Vec<&'a RawValue>),

@@ -1,17 +1,17 @@
 //! The formats whose records need nothing from each other (json, ndjson, xml, text, and
 //! csv and tsv with `--fields`) are split in two: a [`Render`] turns one record into
 //! bytes and can run on any thread; a [`Frame`] says what goes before, between and
-//! after the records, and is written in input order by one thread. [`Framed`] runs the
-//! two on the calling thread; `parallel` runs renderers on several.
+//! after the records, and is written in input order by one thread ([`FrameWriter`]).
+//! `sink::Framed` runs the two on the calling thread; `parallel` runs renderers on
+//! several. The renderers implement [`Render`]; this module knows none of them.
 
 use std::io::Write;
 
 use aad_common::{Error, Result};
 
-use crate::fault::{Bad, Faults, Place};
-use crate::output::Sink;
+use crate::bad_input::Bad;
 
-/// Turns one record into output bytes.
+/// Turns one record into output bytes; `Send` because `parallel` forks one per worker.
 pub(crate) trait Render: Send {
     /// Appends the output for `record` (its JSON text) to `out`; on bad input nothing
     /// is appended and the reason is returned.
@@ -57,7 +57,7 @@ impl<W: Write> FrameWriter<W> {
         })
     }
 
-    /// Writes one rendered record.
+    /// Writes one rendered record, after `open` or `between`.
     pub(crate) fn record(&mut self, bytes: &[u8]) -> Result<()> {
         let before = if self.written == 0 {
             self.frame.open
@@ -70,7 +70,8 @@ impl<W: Write> FrameWriter<W> {
         Ok(())
     }
 
-    /// Pushes what is buffered to the output.
+    /// Pushes what is buffered to the output: the input may block, and what was
+    /// written should reach the reader now.
     pub(crate) fn flush(&mut self) -> Result<()> {
         self.out.flush().map_err(Error::stdout)
     }
@@ -90,40 +91,18 @@ impl<W: Write> FrameWriter<W> {
     }
 }
 
-/// A [`Render`] and its [`Frame`] as a [`Sink`] on the calling thread.
-pub(crate) struct Framed<W: Write> {
-    render: Box<dyn Render>,
-    writer: FrameWriter<W>,
-    bytes: Vec<u8>,
-}
-
-impl<W: Write> Framed<W> {
-    /// Writes the head of `frame` and renders records with `render`.
-    pub(crate) fn new(render: Box<dyn Render>, frame: Frame, out: W) -> Result<Framed<W>> {
-        Ok(Framed {
-            render,
-            writer: FrameWriter::new(out, frame)?,
-            bytes: Vec::new(),
-        })
+/// The document `render` and `frame` make of `records`, all of them good.
+#[cfg(test)]
+pub(crate) fn render_all(render: &mut dyn Render, frame: Frame, records: &[&str]) -> String {
+    let mut out = Vec::new();
+    let mut writer = FrameWriter::new(&mut out, frame).unwrap();
+    for record in records {
+        let mut bytes = Vec::new();
+        render.render(record, &mut bytes).unwrap();
+        writer.record(&bytes).unwrap();
     }
-}
-
-impl<W: Write> Sink for Framed<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
-        self.bytes.clear();
-        match self.render.render(record, &mut self.bytes) {
-            Ok(()) => self.writer.record(&self.bytes),
-            Err(bad) => faults.bad(place, bad),
-        }
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.writer.flush()
-    }
-
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
-        self.writer.finish()
-    }
+    writer.finish().unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 #[cfg(test)]

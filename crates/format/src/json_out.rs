@@ -4,11 +4,10 @@
 
 use serde_json::value::RawValue;
 
-use crate::fault::Bad;
-use crate::output::recycle;
+use crate::bad_input::Bad;
 use crate::raw::{Kind, offset_in, pretty};
 use crate::render::{Frame, Render};
-use crate::select::{Cells, Select};
+use crate::select::{Cells, Select, recycle};
 
 /// A JSON array (`array`) or NDJSON.
 pub(crate) fn frame(array: bool) -> Frame {
@@ -130,20 +129,12 @@ fn columns_object(keys: &[String], cells: &[Option<&RawValue>], out: &mut String
 mod tests {
     use super::*;
     use crate::fields;
-    use crate::render::FrameWriter;
+    use crate::render::render_all;
 
     fn run(array: bool, pretty: bool, fields: Option<&str>, records: &[&str]) -> String {
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
         let mut render = JsonRender::new(!array, pretty, select);
-        let mut out = Vec::new();
-        let mut writer = FrameWriter::new(&mut out, frame(array)).unwrap();
-        for record in records {
-            let mut bytes = Vec::new();
-            render.render(record, &mut bytes).unwrap();
-            writer.record(&bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        String::from_utf8(out).unwrap()
+        render_all(&mut render, frame(array), records)
     }
 
     const A: &str = r#" {"n":1.50,"s":"\u00e9\/","e":[]} "#;

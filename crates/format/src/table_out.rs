@@ -7,10 +7,11 @@ use std::io::Write;
 use aad_common::{Error, Result};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::{push_cell, push_visible};
-use crate::fault::{Bad, Faults, Place};
-use crate::output::{Columns, Sink, recycle};
-use crate::select::Cells;
+use crate::columns::Columns;
+use crate::select::{Cells, recycle};
+use crate::sink::Sink;
 
 /// Space between two columns.
 const GAP: &str = "  ";
@@ -40,9 +41,14 @@ impl<W: Write> TableSink<W> {
         }
     }
 
-    fn row(&mut self, record: &str, place: &Place, faults: &Faults) -> Result<Vec<String>, Bad> {
+    fn row(
+        &mut self,
+        record: &str,
+        place: &Place,
+        reporter: &Reporter,
+    ) -> Result<Vec<String>, Bad> {
         let mut cells = recycle(std::mem::take(&mut self.spare));
-        let row = self.fill(record, place, faults, &mut cells);
+        let row = self.fill(record, place, reporter, &mut cells);
         self.spare = recycle(cells);
         row
     }
@@ -51,10 +57,10 @@ impl<W: Write> TableSink<W> {
         &mut self,
         record: &'de str,
         place: &Place,
-        faults: &Faults,
+        reporter: &Reporter,
         cells: &mut Cells<'de>,
     ) -> Result<Vec<String>, Bad> {
-        self.columns.cells(record, place, faults, cells)?;
+        self.columns.cells(record, place, reporter, cells)?;
         let mut row = Vec::with_capacity(cells.len());
         for value in cells.iter() {
             self.cell.clear();
@@ -88,13 +94,13 @@ fn fit(text: &str, width: usize) -> String {
 }
 
 impl<W: Write> Sink for TableSink<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
-        match self.row(record, place, faults) {
+    fn record(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()> {
+        match self.row(record, place, reporter) {
             Ok(row) => {
                 self.rows.push(row);
                 Ok(())
             }
-            Err(bad) => faults.bad(place, bad),
+            Err(bad) => reporter.bad(place, bad),
         }
     }
 
@@ -102,7 +108,7 @@ impl<W: Write> Sink for TableSink<W> {
         Ok(())
     }
 
-    fn finish(&mut self, _: &mut Faults) -> Result<()> {
+    fn finish(&mut self, _: &mut Reporter) -> Result<()> {
         if self.columns.names().is_empty() {
             return Ok(());
         }
@@ -147,7 +153,7 @@ mod tests {
 
     fn run(columns: Columns, max_width: usize, records: &[&str]) -> String {
         let mut out = Vec::new();
-        let mut faults = Faults::new(false, true);
+        let mut reporter = Reporter::new(false, true);
         let mut sink = TableSink::new(&mut out, columns, true, max_width);
         let place = Place {
             file: "t".into(),
@@ -155,9 +161,9 @@ mod tests {
             column: 1,
         };
         for record in records {
-            sink.record(record, &place, &mut faults).unwrap();
+            sink.record(record, &place, &mut reporter).unwrap();
         }
-        sink.finish(&mut faults).unwrap();
+        sink.finish(&mut reporter).unwrap();
         String::from_utf8(out).unwrap()
     }
 

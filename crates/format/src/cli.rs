@@ -1,6 +1,7 @@
-//! The command line of aad-format as typed: the clap definition, its help and the extra
-//! man-page sections. No I/O here and nothing from the rest of the crate, because the
-//! man-page test includes this file on its own.
+//! The command line as typed: the clap definition, its help, and the extra man-page
+//! sections that `tests/man.rs` renders into `man/aad-format.1`. It mirrors what was
+//! typed and does no I/O; checking options against each other and filling in defaults
+//! is the job of `settings`.
 
 use clap::{ArgAction, Parser, ValueEnum};
 
@@ -27,14 +28,14 @@ pub(crate) enum Format {
 /// a table, streaming.
 #[derive(Debug, Parser)]
 #[command(
-    name = "aad-format",
+    name = crate::NAME,
     version,
     about = "Convert NDJSON audit and sign-in records to JSON, CSV, TSV, XML, text or a table",
     long_about = LONG_ABOUT,
-    after_help = "Examples and the exit statuses: aad-format --help",
+    after_help = format!("Examples and the exit statuses: {} --help", crate::NAME),
     after_long_help = after_long_help(),
 )]
-pub(crate) struct Args {
+pub struct Args {
     /// Files of NDJSON records or Graph pages; none or - reads stdin
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<String>,
@@ -168,11 +169,7 @@ fn parse_size(text: &str) -> Result<usize, String> {
 
 /// Extra man-page sections, as plain text (the generator adds NAME, SYNOPSIS,
 /// DESCRIPTION and OPTIONS from [`Args`]).
-#[allow(
-    dead_code,
-    reason = "read by the man-page generator, which includes this file"
-)]
-pub(crate) const MAN_SECTIONS: &[(&str, &str)] = &[
+pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
         "FORMATS",
         "\

@@ -4,13 +4,12 @@
 
 use serde_json::value::RawValue;
 
+use crate::bad_input::{Bad, LONE_SURROGATE};
 use crate::cell::{push_cell, push_visible};
-use crate::fault::{Bad, LONE_SURROGATE};
 use crate::flatten::{Flatten, walk};
-use crate::output::recycle;
 use crate::raw::offset_in;
 use crate::render::{Frame, Render};
-use crate::select::{Cells, Select};
+use crate::select::{Cells, Select, recycle};
 
 /// The blank line between records.
 pub(crate) fn frame() -> Frame {
@@ -122,20 +121,12 @@ impl<'de> Flatten<'de> for Lines {
 mod tests {
     use super::*;
     use crate::fields;
-    use crate::render::FrameWriter;
+    use crate::render::render_all;
 
     fn run(fields: Option<&str>, records: &[&str]) -> String {
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
         let mut render = TextRender::new(select);
-        let mut out = Vec::new();
-        let mut writer = FrameWriter::new(&mut out, frame()).unwrap();
-        for record in records {
-            let mut bytes = Vec::new();
-            render.render(record, &mut bytes).unwrap();
-            writer.record(&bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        String::from_utf8(out).unwrap()
+        render_all(&mut render, frame(), records)
     }
 
     #[test]

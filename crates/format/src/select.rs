@@ -12,13 +12,22 @@ use serde::de::{
 };
 use serde_json::value::RawValue;
 
-use crate::fault::Bad;
+use crate::bad_input::Bad;
 use crate::fields::{Column, NodeId, PathTree};
 
 /// The raw value of each column of one record: `None` when missing.
 pub(crate) type Cells<'de> = Vec<Option<&'de RawValue>>;
 
-/// Column values by path.
+/// An empty [`Cells`] for the next record that reuses the memory of `cells`.
+pub(crate) fn recycle<'a>(mut cells: Cells<'_>) -> Cells<'a> {
+    cells.clear();
+    // Collecting a mapped `vec::IntoIter` into a vector of the same layout reuses its
+    // allocation; only the lifetime of the (now absent) references changes.
+    cells.into_iter().map(|_| None).collect()
+}
+
+/// The `--fields` columns, their paths merged into one tree so that a record is walked
+/// once however many columns there are.
 #[derive(Debug, Clone)]
 pub(crate) struct Select {
     tree: PathTree,
@@ -26,7 +35,6 @@ pub(crate) struct Select {
 }
 
 impl Select {
-    /// Selects `columns`.
     pub(crate) fn new(columns: &[Column]) -> Select {
         Select {
             tree: PathTree::of_columns(columns),

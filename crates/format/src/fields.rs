@@ -199,7 +199,7 @@ impl PathTree {
         keys.join(".")
     }
 
-    /// How many nodes the tree has.
+    /// The number of nodes, for tables indexed by [`NodeId`].
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }

@@ -1,4 +1,8 @@
-//! Bad input: where it is, why, and whether the run goes on (`--skip-invalid`).
+//! Bad input lines and records, and their reporting: what is wrong ([`Bad`], at a byte
+//! offset into the record), where the record is ([`Place`]: file, line, column), and
+//! what happens then ([`Reporter`]: stop with status 6, or with `--skip-invalid` warn,
+//! go on and end with status 6). Warnings about good input (a late key) go through the
+//! same [`Reporter`], so that `--quiet` silences them in one place.
 
 use std::sync::Arc;
 
@@ -107,19 +111,20 @@ impl Place {
     }
 }
 
-/// What happens with bad input: stop at the first (status 6), or with `--skip-invalid`
-/// report each, go on, and end with status 6. Also carries `--quiet` for warnings.
+/// Reports bad input on stderr and decides whether the run goes on: stop at the first
+/// (status 6), or with `--skip-invalid` warn about each, go on, and end with status 6.
+/// Also carries `--quiet` for warnings.
 #[derive(Debug)]
-pub(crate) struct Faults {
+pub(crate) struct Reporter {
     skip: bool,
     quiet: bool,
     skipped: u64,
 }
 
-impl Faults {
+impl Reporter {
     /// The policy from `--skip-invalid` and `--quiet`.
-    pub(crate) fn new(skip: bool, quiet: bool) -> Faults {
-        Faults {
+    pub(crate) fn new(skip: bool, quiet: bool) -> Reporter {
+        Reporter {
             skip,
             quiet,
             skipped: 0,
@@ -146,7 +151,7 @@ impl Faults {
     /// Prints a warning unless `--quiet`.
     pub(crate) fn warn(&self, message: &str) {
         if !self.quiet {
-            aad_common::process::warn("aad-format", message);
+            aad_common::process::warn(crate::NAME, message);
         }
     }
 
@@ -198,19 +203,19 @@ mod tests {
 
     #[test]
     fn skipping_counts_and_ends_with_status_6() {
-        let mut faults = Faults::new(true, true);
-        faults.bad(&place(), Bad::new(0, "x")).unwrap();
-        faults.bad(&place(), Bad::new(0, "y")).unwrap();
-        let err = faults.finish().unwrap_err();
+        let mut reporter = Reporter::new(true, true);
+        reporter.bad(&place(), Bad::new(0, "x")).unwrap();
+        reporter.bad(&place(), Bad::new(0, "y")).unwrap();
+        let err = reporter.finish().unwrap_err();
         assert_eq!(err.status(), aad_common::Status::BadData);
         assert!(err.to_string().starts_with("skipped 2 invalid"), "{err}");
     }
 
     #[test]
     fn without_skipping_the_first_bad_record_is_the_error() {
-        let mut faults = Faults::new(false, false);
-        let err = faults.bad(&place(), Bad::new(2, "boom")).unwrap_err();
+        let mut reporter = Reporter::new(false, false);
+        let err = reporter.bad(&place(), Bad::new(2, "boom")).unwrap_err();
         assert_eq!(err.to_string(), "in.ndjson:3:6: boom");
-        assert!(Faults::new(false, false).finish().is_ok());
+        assert!(Reporter::new(false, false).finish().is_ok());
     }
 }

@@ -7,17 +7,19 @@ use std::io::Write;
 use aad_common::{Error, Result};
 use csv_core::{Terminator, WriteResult};
 
+use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::Row;
-use crate::fault::{Bad, Faults, Place};
+use crate::columns::Columns;
 use crate::flatten::{Discover, READ_AHEAD};
-use crate::output::{Columns, Sink, recycle};
 use crate::render::{Frame, Render};
-use crate::select::{Cells, Select};
+use crate::select::{Cells, Select, recycle};
+use crate::sink::Sink;
 
 /// Bytes of records read ahead at most, whatever their number.
 const READ_AHEAD_BYTES: usize = 8 << 20;
 
-/// The UTF-8 byte-order mark `--excel` starts with.
+/// The UTF-8 byte-order mark `--excel` starts with: without it, spreadsheets read the
+/// file in a legacy code page.
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// CSV rows appended to a byte vector.
@@ -198,7 +200,7 @@ impl<W: Write> CsvSink<W> {
     }
 
     /// Fixes the columns, writes the header and the records held back.
-    fn end_read_ahead(&mut self, faults: &mut Faults) -> Result<()> {
+    fn end_read_ahead(&mut self, reporter: &mut Reporter) -> Result<()> {
         let Some((records, _)) = self.ahead.take() else {
             return Ok(());
         };
@@ -211,12 +213,12 @@ impl<W: Write> CsvSink<W> {
         );
         self.out.write_all(&head).map_err(Error::stdout)?;
         for (record, place) in &records {
-            self.write_row(record, place, faults)?;
+            self.write_row(record, place, reporter)?;
         }
         Ok(())
     }
 
-    fn write_row(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
+    fn write_row(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()> {
         if self.columns.names().is_empty() {
             // Records without keys: no columns, no rows (not rows of one empty cell).
             return Ok(());
@@ -224,11 +226,11 @@ impl<W: Write> CsvSink<W> {
         let mut cells = recycle(std::mem::take(&mut self.spare));
         let filled = self
             .columns
-            .cells(record, place, faults, &mut cells)
+            .cells(record, place, reporter, &mut cells)
             .and_then(|()| fill_row(&mut self.row, &cells, record, self.excel));
         self.spare = recycle(cells);
         if let Err(bad) = filled {
-            return faults.bad(place, bad);
+            return reporter.bad(place, bad);
         }
         self.bytes.clear();
         self.encoder.row(self.row.iter(), &mut self.bytes);
@@ -237,21 +239,21 @@ impl<W: Write> CsvSink<W> {
 }
 
 impl<W: Write> Sink for CsvSink<W> {
-    fn record(&mut self, record: &str, place: &Place, faults: &mut Faults) -> Result<()> {
+    fn record(&mut self, record: &str, place: &Place, reporter: &mut Reporter) -> Result<()> {
         let Some((records, bytes)) = &mut self.ahead else {
-            return self.write_row(record, place, faults);
+            return self.write_row(record, place, reporter);
         };
         // Learn the record's keys now; write it once all columns are known.
         let mut cells = recycle(std::mem::take(&mut self.spare));
-        let learned = self.columns.cells(record, place, faults, &mut cells);
+        let learned = self.columns.cells(record, place, reporter, &mut cells);
         self.spare = recycle(cells);
         if let Err(bad) = learned {
-            return faults.bad(place, bad);
+            return reporter.bad(place, bad);
         }
         records.push((record.to_string(), place.clone()));
         *bytes += record.len();
         if records.len() >= READ_AHEAD || *bytes >= READ_AHEAD_BYTES {
-            self.end_read_ahead(faults)?;
+            self.end_read_ahead(reporter)?;
         }
         Ok(())
     }
@@ -260,8 +262,8 @@ impl<W: Write> Sink for CsvSink<W> {
         self.out.flush().map_err(Error::stdout)
     }
 
-    fn finish(&mut self, faults: &mut Faults) -> Result<()> {
-        self.end_read_ahead(faults)?;
+    fn finish(&mut self, reporter: &mut Reporter) -> Result<()> {
+        self.end_read_ahead(reporter)?;
         self.flush()
     }
 }
@@ -270,7 +272,7 @@ impl<W: Write> Sink for CsvSink<W> {
 mod tests {
     use super::*;
     use crate::fields;
-    use crate::render::FrameWriter;
+    use crate::render::render_all;
 
     fn place(line: u64) -> Place {
         Place {
@@ -282,28 +284,19 @@ mod tests {
 
     fn with_fields(list: &str, excel: bool, records: &[&str]) -> String {
         let select = Select::new(&fields::parse(list).unwrap());
-        let mut out = Vec::new();
         let frame = frame(b',', select.names(), true, excel);
-        let mut writer = FrameWriter::new(&mut out, frame).unwrap();
-        let mut render = CsvRender::new(select, b',', excel);
-        for record in records {
-            let mut bytes = Vec::new();
-            render.render(record, &mut bytes).unwrap();
-            writer.record(&bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        String::from_utf8(out).unwrap()
+        render_all(&mut CsvRender::new(select, b',', excel), frame, records)
     }
 
     fn with_keys(records: &[&str]) -> String {
         let mut out = Vec::new();
-        let mut faults = Faults::new(false, true);
+        let mut reporter = Reporter::new(false, true);
         let mut sink = CsvSink::new(&mut out, b',', false, true, false);
         for (i, record) in records.iter().enumerate() {
-            sink.record(record, &place(i as u64 + 1), &mut faults)
+            sink.record(record, &place(i as u64 + 1), &mut reporter)
                 .unwrap();
         }
-        sink.finish(&mut faults).unwrap();
+        sink.finish(&mut reporter).unwrap();
         drop(sink);
         String::from_utf8(out).unwrap()
     }

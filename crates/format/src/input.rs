@@ -2,21 +2,22 @@
 //! it, with their line numbers, the CR of CRLF and a leading UTF-8 byte-order mark
 //! removed. A line longer than the limit is read past without being kept.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use aad_common::{Error, Result};
 
 /// Initial buffer size; it grows (up to the line limit) only for longer lines.
 const INITIAL_BUFFER: usize = 128 * 1024;
 
-/// The UTF-8 byte-order mark.
+/// The UTF-8 byte-order mark, which Windows editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Bytes a line may carry beyond the limit that are not counted: a BOM and a CR.
 const SLACK: usize = BOM.len() + 1;
 
-/// One line of input.
+/// What the reader hands out for each line: its bytes, or only that it was too long.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Line<'a> {
     /// The line's bytes, without line end or byte-order mark.
@@ -31,11 +32,11 @@ pub(crate) enum Line<'a> {
     TooLong { number: u64 },
 }
 
-/// Splits a byte stream into lines.
+/// Reads lines into one reused buffer, so that a line costs no allocation.
 pub(crate) struct LineReader<R> {
     inner: R,
-    /// The input name for error messages.
-    name: String,
+    /// The input as messages name it.
+    name: Arc<str>,
     buf: Vec<u8>,
     /// Start of the first line not yet handed out.
     start: usize,
@@ -49,13 +50,25 @@ pub(crate) struct LineReader<R> {
     max_line: usize,
 }
 
+impl LineReader<Box<dyn BufRead>> {
+    /// Opens the input `name` (`-` is stdin) and refuses lines longer than `max_line`.
+    pub(crate) fn open(name: &str, max_line: usize) -> Result<Self> {
+        let shown = if name == "-" { "<stdin>" } else { name };
+        Ok(LineReader::new(
+            aad_common::io::open_input(name)?,
+            shown,
+            max_line,
+        ))
+    }
+}
+
 impl<R: Read> LineReader<R> {
     /// A reader of `inner` (named `name` in messages) that refuses lines longer than
     /// `max_line` bytes.
     pub(crate) fn new(inner: R, name: &str, max_line: usize) -> LineReader<R> {
         LineReader {
             inner,
-            name: name.to_string(),
+            name: name.into(),
             buf: vec![0; INITIAL_BUFFER.min(max_line.saturating_add(1)).max(4096)],
             start: 0,
             scan: 0,
@@ -64,6 +77,11 @@ impl<R: Read> LineReader<R> {
             number: 0,
             max_line,
         }
+    }
+
+    /// The input as messages name it: the file as given, or `<stdin>`.
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
     }
 
     /// The next line, or `None` at the end. `before_wait` runs before each read from
@@ -174,7 +192,7 @@ impl<R: Read> LineReader<R> {
             match self.inner.read(&mut self.buf[at..]) {
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::file("read", Path::new(&self.name), e)),
+                Err(e) => return Err(Error::file("read", Path::new(&*self.name), e)),
             }
         }
     }
