@@ -5,6 +5,7 @@
 //! | module | what |
 //! |---|---|
 //! | `token` | aad-token: echoed secrets, poisoned caches, oversized files, claims with bidi controls |
+//! | `fetch` | aad-fetch: token command limits, echoed tokens, malformed records and tokens, bad URIs, Retry-After dates, file-size limits, user information in links |
 //!
 //! This file has the helpers they share: the scripted server
 //! (`tests/fixtures/page_server.py`, whose answers can echo what it was sent), and
@@ -12,6 +13,7 @@
 //! reads without bound fails within seconds instead of filling the machine, or a
 //! file-size limit.
 
+mod fetch;
 mod token;
 
 use std::process::{Child, Command, Stdio};
