@@ -22,7 +22,7 @@ fn help_texts_match_their_snapshots() {
 
 #[test]
 fn every_binary_answers_version() {
-    for name in ["aad-token", "aad-fetch", "aad-format", "aad-emulator"] {
+    for name in TOOLS {
         let out = tool(name).arg("--version").success();
         out.assert_quiet();
         assert_eq!(
@@ -32,14 +32,130 @@ fn every_binary_answers_version() {
     }
 }
 
+const TOOLS: [&str; 4] = ["aad-token", "aad-fetch", "aad-format", "aad-emulator"];
+
 #[test]
-fn unknown_flags_are_usage_errors() {
-    for name in ["aad-token", "aad-fetch", "aad-format", "aad-emulator"] {
+fn unknown_flags_are_one_line_usage_errors() {
+    for name in TOOLS {
         let out = tool(name).arg("--no-such-flag").run();
         out.assert_code(2);
-        assert!(out.stderr.contains("--no-such-flag"), "{}", out.describe());
+        assert_eq!(
+            out.stderr,
+            format!(
+                "{name}: error: unexpected argument '--no-such-flag' found\nhint: {name} --help shows the options\n"
+            ),
+            "{}",
+            out.describe()
+        );
         assert!(out.stdout.is_empty());
     }
+}
+
+#[test]
+fn usage_errors_carry_clap_s_suggestion_or_the_values() {
+    let out = tool("aad-fetch").args(["signIns", "--sinse", "1d"]).run();
+    out.assert_code(2);
+    assert_eq!(
+        out.stderr,
+        "aad-fetch: error: unexpected argument '--sinse' found\nhint: did you mean '--since'?\n"
+    );
+    let out = tool("aad-format").args(["--to", "csvv"]).run();
+    out.assert_code(2);
+    assert_eq!(
+        out.stderr,
+        "aad-format: error: invalid value 'csvv' for '--to <FORMAT>' (possible values: json, ndjson, csv, tsv, xml, text, table)\nhint: did you mean 'csv'?\n"
+    );
+    let out = tool("aad-emulator").args(["--port", "x"]).run();
+    out.assert_code(2);
+    assert_eq!(
+        out.stderr,
+        "aad-emulator: error: invalid value 'x' for '--port <PORT>': invalid digit found in string\nhint: aad-emulator --help shows the options\n"
+    );
+    let out = tool("aad-fetch").run();
+    out.assert_code(2);
+    assert_eq!(
+        out.stderr,
+        "aad-fetch: error: missing required argument <REPORT>\nhint: aad-fetch --help shows the options\n"
+    );
+}
+
+/// Text with every run of white space made one space: clap wraps long lines to the
+/// terminal's width.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_long_help_ends_with_the_exit_status_table() {
+    let table = words(&format!("Exit status:\n{}", aad_common::Status::table()));
+    for name in TOOLS {
+        let long = tool(name).arg("--help").success().stdout_text();
+        assert!(
+            words(&long).ends_with(&table),
+            "{name} --help does not end with the exit statuses:\n{long}"
+        );
+        let short = tool(name).arg("-h").success().stdout_text();
+        assert!(
+            short.ends_with(&format!(
+                "Examples, details and the exit statuses: {name} --help (or man {name})\n"
+            )),
+            "{name} -h:\n{short}"
+        );
+    }
+}
+
+/// Runs `shell` with `args` and the script on stdin; `None` when the shell is not installed.
+fn check_syntax(shell: &str, args: &[&str], script: &[u8]) -> Option<std::process::Output> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(shell)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(script).ok()?;
+    child.wait_with_output().ok()
+}
+
+#[test]
+#[allow(clippy::print_stderr, reason = "says which shell checks did not run")]
+fn completion_scripts_are_valid_shell() {
+    let shells: [(&str, &str, &[&str]); 3] = [
+        ("bash", "bash", &["-n"]),
+        ("zsh", "zsh", &["-n"]),
+        ("fish", "fish", &["--no-execute"]),
+    ];
+    for (flag, shell, args) in shells {
+        for name in TOOLS {
+            let out = tool(name).args(["--completions", flag]).success();
+            out.assert_quiet();
+            assert!(
+                out.stdout_text().contains(name),
+                "{name} --completions {flag} does not name the program"
+            );
+            let Some(checked) = check_syntax(shell, args, &out.stdout) else {
+                // bash is always there; zsh and fish are checked where installed.
+                assert_ne!(shell, "bash", "bash is needed for this test");
+                eprintln!("skipped: {shell} not installed");
+                break;
+            };
+            assert!(
+                checked.status.success(),
+                "{name} --completions {flag} fails `{shell} {}`: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&checked.stderr)
+            );
+        }
+    }
+    let out = tool("aad-token")
+        .args(["--completions", "powershell"])
+        .success();
+    assert!(out.stdout_text().contains("Register-ArgumentCompleter"));
+    let out = tool("aad-fetch")
+        .args(["--completions", "bash", "signIns"])
+        .run();
+    out.assert_code(2);
 }
 
 #[test]

@@ -45,10 +45,13 @@ fn render(cmd: clap::Command, sections: &[(&str, &str)]) -> String {
     if let Some(examples) = cmd.get_after_long_help() {
         roff.control("SH", ["EXAMPLES"]);
         roff.control("nf", []);
+        // The help's examples, without their heading and without the exit statuses that
+        // follow them (EXIT STATUS has its own section).
         for line in examples
             .to_string()
             .lines()
             .skip_while(|l| l.trim_end().ends_with(':') && l.starts_with("Examples"))
+            .take_while(|l| !l.starts_with("Exit status"))
         {
             roff.text([roman(line)]);
         }

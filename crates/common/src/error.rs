@@ -178,11 +178,9 @@ impl std::error::Error for Error {
 }
 
 impl From<clap::Error> for Error {
+    /// The same one line and hint as [`crate::cli::parse`] makes of a usage error.
     fn from(err: clap::Error) -> Self {
-        let text = err.to_string();
-        let first = text.lines().next().unwrap_or("invalid arguments");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
-        Error::usage(first.to_string())
+        crate::cli::usage_error(None, &err)
     }
 }
 

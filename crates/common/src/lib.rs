@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`status`] | the exit statuses every program documents and ends with |
 //! | [`error`] | [`Error`]: status + message + hint + cause |
+//! | [`cli`] | parsing with one-line usage errors, the help epilogue, `--completions SHELL` |
 //! | [`process`] | [`run_main`]: error printing, exit codes, quiet broken pipes, `ulimit -f` |
 //! | [`io`] | buffered stdout, inputs (`-` = stdin), secret files, size-limited reads, terminal checks |
 //! | [`url`] | the host a URL names, loopback and link-local hosts, the https-or-loopback rule |
@@ -19,6 +20,7 @@
 //! | [`sanitize`] | escaping untrusted text for terminals and JSON, redacting secrets in URLs |
 //! | [`mask`] | the secrets this process knows, masked in every diagnostic |
 
+pub mod cli;
 pub mod cloud;
 pub mod error;
 pub mod io;

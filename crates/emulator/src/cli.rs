@@ -18,8 +18,8 @@ pub enum NextLinkStyle {
     Odata,
 }
 
-const EXAMPLES: &str = "\
-Examples:
+/// Worked examples, shown by `--help` before the exit statuses.
+const EXAMPLES: &str = "
   # Start on a free port and point the tools at it:
   aad-emulator --port 0 --print-env > emulator.env &
   # ... wait for the 'listening on' line, then:
@@ -44,7 +44,9 @@ Examples:
     name = crate::NAME,
     version,
     about = "A local Azure AD + Microsoft Graph reporting service with synthetic data and fault injection",
-    after_long_help = EXAMPLES,
+    after_help = aad_common::cli::short_help_epilogue(crate::NAME),
+    after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
+    mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
 )]
 pub struct Args {
     /// Address to listen on.
@@ -207,6 +209,9 @@ pub struct Args {
     /// Log every request to stderr (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,
+
+    #[command(flatten)]
+    pub completions: aad_common::cli::Completions,
 }
 
 /// Seconds as a plain number, or a duration with a unit.

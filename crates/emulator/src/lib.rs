@@ -58,7 +58,7 @@ mod tenant;
 mod time;
 mod tls;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 pub use config::Config;
 pub use server::Server;
@@ -68,7 +68,10 @@ pub const NAME: &str = "aad-emulator";
 
 /// The `aad-emulator` program: serve until SIGINT/SIGTERM, or `--dump` a report.
 pub fn run() -> aad_common::Result<()> {
-    let args = cli::Args::parse();
+    let Some(matches) = aad_common::cli::parse(NAME, cli::Args::command())? else {
+        return Ok(());
+    };
+    let args = cli::Args::from_arg_matches(&matches)?;
     let config = Config::from_args(&args)?;
     let mut stdout = std::io::stdout().lock();
     match &args.dump {

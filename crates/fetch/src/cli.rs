@@ -40,9 +40,9 @@ pub(crate) enum Dedup {
     None,
 }
 
-/// Worked examples, shown by `--help` and as the man page's EXAMPLES.
-const EXAMPLES: &str = "\
-Examples:
+/// Worked examples, shown by `--help` (before the exit statuses) and as the man page's
+/// EXAMPLES.
+const EXAMPLES: &str = "
   # The last 7 days of audit events (the original article's sample), as NDJSON:
   aad-token | aad-fetch directoryAudits --since 7d > audits.ndjson
 
@@ -72,7 +72,9 @@ Examples:
     name = crate::NAME,
     version,
     about = "Streams every record of an Azure AD (Entra ID) report as NDJSON: paging, pacing, retries, token renewal, incremental state",
-    after_long_help = EXAMPLES,
+    after_help = aad_common::cli::short_help_epilogue(crate::NAME),
+    after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
+    mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
     args_override_self = true,
 )]
 pub struct Args {
@@ -233,6 +235,9 @@ pub struct Args {
     /// Log each HTTP exchange and retry decision to stderr (secrets redacted).
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
+
+    #[command(flatten)]
+    pub(crate) completions: aad_common::cli::Completions,
 }
 
 /// Extra man page sections, plain text (paragraphs separated by blank lines).

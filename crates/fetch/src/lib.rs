@@ -61,10 +61,11 @@ use crate::token_source::Tokens;
 /// `User-Agent`.
 pub const NAME: &str = "aad-fetch";
 
-/// Runs aad-fetch: parse, resolve, then fetch and write. Clap prints help, version and
-/// usage errors itself and exits.
+/// Runs aad-fetch: parse, resolve, then fetch and write.
 pub fn run() -> Result<()> {
-    let matches = Args::command().get_matches();
+    let Some(matches) = aad_common::cli::parse(NAME, Args::command())? else {
+        return Ok(());
+    };
     if matches.get_flag("list") {
         return reports::write_list(&mut aad_common::io::stdout());
     }

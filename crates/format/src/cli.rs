@@ -32,8 +32,9 @@ pub(crate) enum Format {
     version,
     about = "Convert NDJSON audit and sign-in records to JSON, CSV, TSV, XML, text or a table",
     long_about = LONG_ABOUT,
-    after_help = format!("Examples and the exit statuses: {} --help", crate::NAME),
-    after_long_help = after_long_help(),
+    after_help = aad_common::cli::short_help_epilogue(crate::NAME),
+    after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
+    mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
 )]
 pub struct Args {
     /// Files of NDJSON records or Graph pages; none or - reads stdin
@@ -91,6 +92,9 @@ pub struct Args {
     /// Print no warnings, only errors
     #[arg(short, long)]
     pub(crate) quiet: bool,
+
+    #[command(flatten)]
+    pub(crate) completions: aad_common::cli::Completions,
 }
 
 const LONG_ABOUT: &str = "\
@@ -106,11 +110,8 @@ write arrays as compact JSON in one cell, and write null and missing values as e
 cells. Without --fields, the columns of csv and tsv are the keys of the first 1000 \
 records. See FORMATS in the man page (man aad-format) for the exact rules.";
 
-/// The part of `--help` after the options: worked examples and the exit statuses.
-fn after_long_help() -> String {
-    format!(
-        "\
-Examples:
+/// Worked examples, shown by `--help` before the exit statuses.
+const EXAMPLES: &str = "
   Audit events of the last week as CSV for a spreadsheet (formulas neutralised):
     aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv --excel > audits.csv
 
@@ -131,13 +132,7 @@ Examples:
     aad-fetch directoryAudits --pages | aad-format --to ndjson
 
   Keep going past damaged lines (each is reported; exit status 6 tells that some were skipped):
-    aad-format --skip-invalid -t csv damaged.ndjson > audits.csv
-
-Exit status:
-{}",
-        aad_common::Status::table()
-    )
-}
+    aad-format --skip-invalid -t csv damaged.ndjson > audits.csv";
 
 /// Parses a byte count with an optional binary suffix: `65536`, `64K`, `16M`, `1G`.
 fn parse_size(text: &str) -> Result<usize, String> {

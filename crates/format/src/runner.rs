@@ -1,8 +1,8 @@
 //! The run: parse the command line, resolve it, then format every input to stdout on
 //! one thread or several, and end with the status bad input calls for.
 
-use aad_common::{Error, Result};
-use clap::Parser;
+use aad_common::Result;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::bad_input::Reporter;
 use crate::cli::Args;
@@ -37,18 +37,10 @@ pub(crate) fn run() -> Result<()> {
     reporter.finish()
 }
 
-/// The parsed command line; `None` when `--help` or `--version` was answered.
+/// The parsed command line; `None` when help, the version or completions were printed.
 fn parse_args() -> Result<Option<Args>> {
-    match Args::try_parse() {
-        Ok(args) => Ok(Some(args)),
-        Err(err) if !err.use_stderr() => {
-            // --help and --version: clap prints them to stdout.
-            err.print().map_err(Error::stdout)?;
-            Ok(None)
-        }
-        Err(err) => {
-            let hint = format!("{} --help shows the options and examples", crate::NAME);
-            Err(Error::from(err).with_hint(hint))
-        }
-    }
+    let Some(matches) = aad_common::cli::parse(crate::NAME, Args::command())? else {
+        return Ok(None);
+    };
+    Ok(Some(Args::from_arg_matches(&matches)?))
 }

@@ -11,13 +11,11 @@
 
 use std::path::PathBuf;
 
-use aad_common::Status;
 use aad_common::cloud::Cloud;
 use clap::{Parser, ValueEnum};
 
-/// Worked examples and the exit statuses, shown by `--help`.
-const AFTER_LONG_HELP: &str = "\
-Examples:
+/// Worked examples, shown by `--help` before the exit statuses.
+const EXAMPLES: &str = "
   # A token for Microsoft Graph, straight into the next tool:
   export AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_CLIENT_ID=0a1b2c3d-...
   aad-token --client-secret-file ~/.config/aad/secret | aad-fetch directoryAudits --since 7d
@@ -35,10 +33,7 @@ Examples:
   aad-token --certificate ~/.config/aad/app.pem -o json
 
   # Cron, every 15 minutes, reusing the token while it is valid:
-  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson
-
-Exit status:
-";
+  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson";
 
 /// Which credential to use, when the automatic choice is not wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,7 +88,9 @@ pub(crate) enum Output {
     long_about = "Gets an access token with the OAuth2 client-credentials grant (client secret, \
 certificate, workload identity federation) or from a managed identity, and prints it for the \
 next tool in a pipeline. Settings come from flags or the Azure SDK environment variables.",
-    after_long_help = after_long_help(),
+    after_help = aad_common::cli::short_help_epilogue(crate::NAME),
+    after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
+    mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
 )]
 pub struct Args {
     /// Tenant id (GUID) or verified domain.
@@ -233,17 +230,15 @@ pub struct Args {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+
+    #[command(flatten)]
+    pub(crate) completions: aad_common::cli::Completions,
 }
 
 /// A path; an empty one (`AZURE_CLIENT_CERTIFICATE_PATH=`) means unset, as in the Azure
 /// SDKs, instead of being a usage error.
 fn path(value: &str) -> Result<PathBuf, std::convert::Infallible> {
     Ok(PathBuf::from(value))
-}
-
-/// The examples followed by the exit-status table.
-fn after_long_help() -> String {
-    format!("{AFTER_LONG_HELP}{}", Status::table())
 }
 
 /// Extra man page sections, plain text (the man page is [`Args`] plus these).

@@ -42,10 +42,11 @@ use crate::credential_choice::Typed;
 pub const NAME: &str = "aad-token";
 
 /// Runs aad-token: parse, resolve, then print a cached or a newly acquired token.
-/// Clap prints help, version and usage errors itself and exits.
 pub fn run() -> Result<()> {
-    let matches = Args::command().get_matches();
-    let args = Args::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let Some(matches) = aad_common::cli::parse(NAME, Args::command())? else {
+        return Ok(());
+    };
+    let args = Args::from_arg_matches(&matches)?;
     let typed = Typed::from_matches(&matches);
     let settings = settings::resolve(&args, typed, &|name| std::env::var(name).ok())?;
     let log = log::Log::new(settings.verbose, settings.quiet);
