@@ -186,3 +186,78 @@ fn a_closed_stdout_ends_dump_quietly() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
+
+/// Twenty sign-ins, the same every time.
+const DUMP: [&str; 6] = [
+    "--dump",
+    "signIns",
+    "--records",
+    "20",
+    "--now",
+    "2026-11-20T00:00:00Z",
+];
+
+#[test]
+fn output_names_a_file_in_every_tool_and_a_format_word_is_refused() {
+    let refusals = [
+        (
+            "aad-fetch",
+            vec!["directoryAudits", "-o", "csv"],
+            "aad-fetch: error: --output 'csv' looks like a format, not a file\nhint: aad-fetch writes NDJSON; pipe it into aad-format -t csv, or write -o ./csv to mean the file\n",
+        ),
+        (
+            "aad-format",
+            vec!["--output", "xml"],
+            "aad-format: error: --output 'xml' looks like a format, not a file\nhint: choose the format with -t xml, or write -o ./xml to mean the file\n",
+        ),
+        (
+            "aad-emulator",
+            vec!["--dump", "signIns", "-o", "json"],
+            "aad-emulator: error: --output 'json' looks like a format, not a file\nhint: aad-emulator --dump writes NDJSON; pipe it into aad-format -t json, or write -o ./json to mean the file\n",
+        ),
+    ];
+    for (name, args, stderr) in refusals {
+        let out = tool(name).args(&args).stdin("").run();
+        out.assert_code(2);
+        assert_eq!(out.stderr, stderr, "{name} {args:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let dumped = dir.path().join("json");
+    let mut dump = tool("aad-emulator").args(DUMP).args(["-o", "./json"]);
+    dump.command_mut().current_dir(dir.path());
+    let out = dump.success();
+    out.assert_quiet();
+    let records = std::fs::read_to_string(&dumped).unwrap();
+    assert_eq!(records.lines().count(), 20);
+    let stdout = tool("aad-emulator").args(DUMP).success().stdout_text();
+    assert!(records == stdout, "-o FILE gets what stdout gets");
+
+    let csv = dir.path().join("signins.csv");
+    tool("aad-format")
+        .args(["-t", "csv", "-f", "id,userPrincipalName", "-o"])
+        .arg(&csv)
+        .arg(&dumped)
+        .success()
+        .assert_quiet();
+    let piped = tool("aad-format")
+        .args(["-t", "csv", "-f", "id,userPrincipalName"])
+        .arg(&dumped)
+        .success()
+        .stdout_text();
+    assert!(
+        std::fs::read_to_string(&csv).unwrap() == piped,
+        "-o FILE gets what stdout gets"
+    );
+    let out = tool("aad-format")
+        .args(["-t", "csv", "-o", "/dev/full"])
+        .arg(&dumped)
+        .run();
+    out.assert_code(7);
+    assert!(
+        out.stderr
+            .starts_with("aad-format: error: cannot write '/dev/full' ("),
+        "{}",
+        out.describe()
+    );
+}

@@ -723,7 +723,7 @@ fn tokens_expiring_mid_run_are_renewed_with_the_token_command() {
         "--latency-ms",
         "100",
     ]);
-    let command = format!("'{}' -o json", crate::util::bin("aad-token"));
+    let command = format!("'{}' -t json", crate::util::bin("aad-token"));
     let out = tool("aad-fetch")
         .emulator_env(&emu)
         .args([

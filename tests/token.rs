@@ -647,7 +647,7 @@ fn imds_answers_404_while_updating_and_is_retried() {
     let server = OAuthServer::start(&["--fail-first", "2"]);
     let out = tool("aad-token")
         .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &server.base_url)
-        .args(["--managed-identity", "-o", "json"])
+        .args(["--managed-identity", "-t", "json"])
         .success();
     let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
     let expires_on = doc["expires_on"]
@@ -700,7 +700,7 @@ fn managed_identity_endpoints_must_be_local_or_https() {
 #[test]
 fn third_party_server_with_form_and_basic_authentication() {
     let server = OAuthServer::start(&[]);
-    let out = server.aad_token().args(["-o", "json"]).success();
+    let out = server.aad_token().args(["-t", "json"]).success();
     assert_no_leak(&out, &[&server.secret]);
     let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
@@ -882,7 +882,7 @@ fn plain_http_is_refused_for_remote_hosts() {
 
 fn json_output_has_the_field_names_of_az(tls: bool) {
     let emu = emulator(tls, &[]);
-    let out = aad_token(&emu).args(["-o", "json"]).success();
+    let out = aad_token(&emu).args(["-t", "json"]).success();
     let text = out.stdout_text();
     assert_eq!(text.matches('\n').count(), 1);
     let doc: Value = serde_json::from_str(&text).expect("json");
@@ -918,7 +918,7 @@ fn json_output_has_the_field_names_of_az(tls: bool) {
 
 fn header_output_is_accepted_by_graph(tls: bool) {
     let emu = emulator(tls, &[]);
-    let out = aad_token(&emu).args(["-o", "header"]).success();
+    let out = aad_token(&emu).args(["-t", "header"]).success();
     let line = out.stdout_text();
     let value = line
         .strip_prefix("Authorization: ")
@@ -962,9 +962,53 @@ fn claims_show_the_roles() {
 }
 
 #[test]
-fn claims_and_output_conflict() {
-    let out = tool("aad-token").args(["--claims", "-o", "json"]).run();
-    out.assert_code(2);
+fn claims_and_a_format_conflict() {
+    for args in [["--claims", "-t", "json"], ["--claims", "-o", "json"]] {
+        let out = tool("aad-token").args(args).run();
+        out.assert_code(2);
+        assert_eq!(out.stderr.lines().count(), 2, "{}", out.describe());
+    }
+}
+
+#[test]
+fn output_writes_the_token_to_a_private_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let emu = emulator(false, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token.json");
+    std::fs::write(&file, "old and readable").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = aad_token(&emu)
+        .args(["-t", "json", "-o"])
+        .arg(&file)
+        .success();
+    out.assert_quiet();
+    assert!(out.stdout.is_empty());
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(jwt_claims(doc["accessToken"].as_str().unwrap()).is_some());
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let out = aad_token(&emu)
+        .args(["-o"])
+        .arg(dir.path().join("missing/token"))
+        .run();
+    out.assert_code(7);
+}
+
+#[test]
+fn the_old_output_formats_still_work_with_a_warning() {
+    let emu = emulator(false, &[]);
+    let out = aad_token(&emu).args(["-o", "header"]).success();
+    assert!(out.stdout_text().starts_with("Authorization: Bearer "));
+    assert_eq!(
+        out.stderr,
+        "aad-token: warning: -o header is deprecated: write -t header (-o FILE now writes the token to FILE; -o ./header means a file named header)\n"
+    );
+    let out = aad_token(&emu).args(["--output", "json", "-q"]).success();
+    out.assert_quiet();
+    let doc: Value = serde_json::from_str(&out.stdout_text()).unwrap();
+    assert_eq!(doc["tokenType"], "Bearer");
 }
 
 #[test]
@@ -1422,7 +1466,7 @@ fn help_shows_no_environment_values_and_matches_its_snapshot() {
     ] {
         assert!(!help.contains(value), "--help shows {value}");
     }
-    assert!(help.contains("aad-token -o header | curl -H @- "));
+    assert!(help.contains("aad-token -t header | curl -H @- "));
     assert!(help.contains("--cache | aad-fetch"));
     util::assert_snapshot("tests/fixtures/token/help.txt", &help);
     let short = tool("aad-token")

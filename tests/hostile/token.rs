@@ -144,7 +144,7 @@ fn a_cached_token_with_line_breaks_is_not_printed() {
         let mut doc = good.clone();
         doc[field] = json!(poison);
         fs::write(&file, doc.to_string()).unwrap();
-        let out = cached(&emu, cache.path()).args(["-o", "header"]).success();
+        let out = cached(&emu, cache.path()).args(["-t", "header"]).success();
         assert_one_header_line(&out);
         assert!(
             out.stderr

@@ -24,6 +24,9 @@ pub struct Error {
     source: Option<Cause>,
 }
 
+/// The message of [`Error::stdout`].
+const STDOUT_FAILED: &str = "cannot write to stdout";
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -84,7 +87,19 @@ impl Error {
     /// Writing to stdout failed. A broken pipe is recognised by `run_main` and ends
     /// the program quietly with status 0.
     pub fn stdout(cause: io::Error) -> Self {
-        Self::new(Status::File, "cannot write to stdout").with_source(cause)
+        Self::new(Status::File, STDOUT_FAILED).with_source(cause)
+    }
+
+    /// A failed write to stdout ([`Error::stdout`]) worded for the file that output went
+    /// to instead (`-o FILE`, when `path` is given); any other error is returned as it is.
+    pub fn for_output_file(mut self, path: Option<&Path>) -> Self {
+        if let Some(path) = path
+            && self.status == Status::File
+            && self.message == STDOUT_FAILED
+        {
+            self.message = format!("cannot write '{}'", printable(&path.display().to_string()));
+        }
+        self
     }
 
     /// Adds a `hint:` line.

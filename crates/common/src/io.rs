@@ -18,7 +18,7 @@ pub const BUFFER_SIZE: usize = 64 * 1024;
 /// real ones are a few KB.
 pub const SECRET_LIMIT: u64 = 64 * 1024;
 
-/// The longest document read whole (a token document such as `aad-token -o json`, a
+/// The longest document read whole (a token document such as `aad-token -t json`, a
 /// certificate and key, a cache file): a token and what is said about it, with room.
 pub const DOCUMENT_LIMIT: u64 = 1024 * 1024;
 

@@ -9,6 +9,7 @@
 //! | [`status`] | the exit statuses every program documents and ends with |
 //! | [`error`] | [`Error`]: status + message + hint + cause |
 //! | [`cli`] | parsing with one-line usage errors, the help epilogue, `--completions SHELL` |
+//! | [`output`] | `-o FILE`: stdout or a file, and refusing a format name where a file belongs |
 //! | [`process`] | [`run_main`]: error printing, exit codes, quiet broken pipes, `ulimit -f` |
 //! | [`io`] | buffered stdout, inputs (`-` = stdin), secret files, size-limited reads, terminal checks |
 //! | [`url`] | the host a URL names, loopback and link-local hosts, the https-or-loopback rule |
@@ -25,6 +26,7 @@ pub mod cloud;
 pub mod error;
 pub mod io;
 pub mod mask;
+pub mod output;
 pub mod process;
 pub mod query;
 pub mod sanitize;

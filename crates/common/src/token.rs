@@ -1,6 +1,6 @@
 //! The token document that flows from aad-token to aad-fetch, and JWT decoding.
 //!
-//! aad-token prints either the raw token or, with `-o json`, the object
+//! aad-token prints either the raw token or, with `-t json`, the object
 //! `az account get-access-token` prints (`accessToken`, `expiresOn`, `expires_on`,
 //! `tokenType`, `tenant`). aad-fetch accepts either, and also a token endpoint's own
 //! response (`access_token`, `expires_in`/`expires_on`), so `curl ... | aad-fetch` works.
@@ -8,7 +8,7 @@
 //! Wherever a token comes from (a token endpoint, the cache, a file, a command), it is
 //! checked the same way before it is used: visible ASCII only, at most
 //! [`TOKEN_LIMIT`] bytes ([`check_bearer_token`]), and a token type that is an HTTP
-//! authentication scheme name ([`is_http_token`]); so `-o header` prints one line and
+//! authentication scheme name ([`is_http_token`]); so `-t header` prints one line and
 //! the `Authorization` header can always be sent.
 
 use std::fmt;
@@ -63,7 +63,7 @@ pub struct AccessToken {
     pub token: Secret,
     /// Expiry, epoch seconds, when known (from the document or the JWT's `exp`).
     pub expires_on: Option<i64>,
-    /// The authentication scheme, `Bearer` unless a server says otherwise (`-o header`
+    /// The authentication scheme, `Bearer` unless a server says otherwise (`-t header`
     /// prints it).
     pub token_type: String,
     /// The tenant the token was issued for, when known.
@@ -115,7 +115,7 @@ pub fn check_bearer_token(token: &str) -> Result<(), TokenDocumentError> {
 }
 
 /// True for an RFC 9110 `token`, the syntax of an authentication scheme such as
-/// `Bearer` (`-o header` prints it).
+/// `Bearer` (`-t header` prints it).
 pub fn is_http_token(text: &str) -> bool {
     !text.is_empty()
         && text

@@ -206,6 +206,10 @@ pub struct Args {
     #[arg(long, value_name = "REPORT")]
     pub dump: Option<String>,
 
+    /// With --dump: write the records to FILE (created or truncated) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "dump")]
+    pub output: Option<PathBuf>,
+
     /// Log every request to stderr (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,

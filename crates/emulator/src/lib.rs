@@ -58,6 +58,7 @@ mod tenant;
 mod time;
 mod tls;
 
+use aad_common::output::Destination;
 use clap::{CommandFactory as _, FromArgMatches as _};
 
 pub use config::Config;
@@ -73,12 +74,20 @@ pub fn run() -> aad_common::Result<()> {
     };
     let args = cli::Args::from_arg_matches(&matches)?;
     let config = Config::from_args(&args)?;
-    let mut stdout = std::io::stdout().lock();
     match &args.dump {
         Some(report) => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-            dump::dump(&config, report, &mut out)
+            if let Some(path) = &args.output {
+                let hint = format!(
+                    "aad-emulator --dump writes NDJSON; pipe it into {}",
+                    aad_common::output::aad_format_command(path)
+                );
+                aad_common::output::check_file_name(path, &hint)?;
+            }
+            let destination = Destination::open(args.output.as_deref())?;
+            let path = destination.path().map(std::path::Path::to_path_buf);
+            let dumped = dump::dump(&config, report, &mut destination.writer());
+            dumped.map_err(|err| err.for_output_file(path.as_deref()))
         }
-        None => server::run(config, &mut stdout),
+        None => server::run(config, &mut std::io::stdout().lock()),
     }
 }

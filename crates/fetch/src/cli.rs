@@ -159,7 +159,7 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", default_value = "1d")]
     pub(crate) slice: String,
 
-    /// Command that prints a token (raw or aad-token -o json); run again to renew it.
+    /// Command that prints a token (raw or aad-token -t json); run again to renew it.
     #[arg(long, value_name = "CMD")]
     pub(crate) token_command: Option<String>,
 
@@ -244,7 +244,7 @@ pub struct Args {
 pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
         "TOKENS",
-        "The first source found wins: --token-command CMD (run with sh -c; run again when the API answers 401 InvalidAuthenticationToken or the token is within 5 minutes of expiry), --token-file FILE (- is stdin), the AAD_ACCESS_TOKEN variable, and stdin when it is not a terminal. Each may hold the raw token or the JSON that aad-token -o json prints (or a token endpoint's own response). Without --token-command an expired or rejected token ends the run with status 3.\n\n\
+        "The first source found wins: --token-command CMD (run with sh -c; run again when the API answers 401 InvalidAuthenticationToken or the token is within 5 minutes of expiry), --token-file FILE (- is stdin), the AAD_ACCESS_TOKEN variable, and stdin when it is not a terminal. Each may hold the raw token or the JSON that aad-token -t json prints (or a token endpoint's own response). Without --token-command an expired or rejected token ends the run with status 3.\n\n\
 Limits: a token document (from a file, stdin or the command) is read up to 1 MiB; the token in it must be visible ASCII (no white space, control or non-ASCII characters) of at most 64 KiB, and its tokenType an HTTP authentication scheme name. Anything else cannot be a token: the run ends at once with status 3, before any request.\n\n\
 --token-command runs in a process group of its own. When it runs longer than --token-timeout (default 5m), the whole group is killed (SIGKILL), so nothing it started is left behind, and the run ends with status 3. Its stderr is shown after it ends, each line with control characters escaped and the token masked.\n\n\
 The token, and any token a command printed, is masked as *** in everything aad-fetch writes to stderr, also in what a server answers; -v shows URLs with their user information (user:password@) and secret query values as ***.",

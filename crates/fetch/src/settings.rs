@@ -112,6 +112,13 @@ pub(crate) fn resolve(
     let args = Args::from_arg_matches(matches)?;
     let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
     check_combinations(&args, given("lag") || given("overlap"))?;
+    if let Some(path) = &args.output {
+        let hint = format!(
+            "aad-fetch writes NDJSON; pipe it into {}",
+            aad_common::output::aad_format_command(path)
+        );
+        aad_common::output::check_file_name(path, &hint)?;
+    }
     let report = args
         .report
         .clone()

@@ -3,6 +3,8 @@
 //! typed and does no I/O; checking options against each other and filling in defaults
 //! is the job of `settings`.
 
+use std::path::PathBuf;
+
 use clap::{ArgAction, Parser, ValueEnum};
 
 /// Output formats (`--to`).
@@ -44,6 +46,10 @@ pub struct Args {
     /// Output format
     #[arg(short = 't', long = "to", value_enum, value_name = "FORMAT", default_value_t = Format::Json)]
     pub(crate) to: Format,
+
+    /// Write to FILE (created or truncated) instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 
     /// Columns, in order: [NAME=]PATH,... (dot paths; numbers index arrays)
     #[arg(short = 'f', long, value_name = "LIST", action = ArgAction::Append)]

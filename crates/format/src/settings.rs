@@ -3,6 +3,8 @@
 //! (the number of CPUs, for the default `--threads`) arrives in an [`Env`], so the unit
 //! tests below drive every rule directly.
 
+use std::path::PathBuf;
+
 use aad_common::{Error, Result};
 
 use crate::cli::{Args, Format};
@@ -54,12 +56,19 @@ pub(crate) struct Settings {
     pub(crate) max_line: usize,
     /// Threads that render records (1: all on the main thread).
     pub(crate) threads: usize,
+    /// `-o FILE`; stdout without it.
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// Checks `args` and fills in the defaults; an option that does not apply to the chosen
 /// format is a usage error rather than silently ignored.
 pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
     let format = args.to;
+    if let Some(path) = &args.output {
+        let command = aad_common::output::aad_format_command(path);
+        let choose = command.trim_start_matches("aad-format ");
+        aad_common::output::check_file_name(path, &format!("choose the format with {choose}"))?;
+    }
     let only = |given: bool, option: &str, formats: &[Format], names: &str| {
         if given && !formats.contains(&format) {
             Err(Error::usage(format!(
@@ -131,6 +140,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         max_width,
         max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
         threads,
+        output: args.output,
     })
 }
 

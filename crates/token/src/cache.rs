@@ -3,7 +3,7 @@
 //! One file per configuration, `token-<hash>.json` in `$XDG_CACHE_HOME/aad-tools/` (or
 //! `~/.cache/aad-tools/`), where the hash is of the [`CacheKey`] (credential kind, token
 //! URL, tenant, client id, scope or resource) and never of a secret. The file holds the
-//! key and the token as `-o json` prints it. The directory is 0700 and files 0600; a
+//! key and the token as `-t json` prints it. The directory is 0700 and files 0600; a
 //! directory or file that others may read, or that another user owns (a cache below a
 //! world-writable `XDG_CACHE_HOME` that someone else prepared), is ignored with a
 //! warning. A cached token is checked like one from the network (one line of visible
@@ -11,17 +11,14 @@
 //! to a temporary name and renamed into place, so a concurrent run reads the old file
 //! or the new one, never half of one.
 
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::{self, Write as _};
-use std::os::unix::fs::{
-    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
-};
-use std::path::{Path, PathBuf};
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::path::PathBuf;
 
 use aad_common::io::{DOCUMENT_LIMIT, read_limited};
 use aad_common::token::AccessToken;
 use ring::digest::{SHA256, digest};
-use ring::rand::{SecureRandom as _, SystemRandom};
 use rustix::process::getuid;
 use serde_json::{Value, json};
 
@@ -204,40 +201,8 @@ impl Cache {
         let mut document: Value = serde_json::from_str(&token.to_az_json())?;
         document["version"] = json!(VERSION);
         document["key"] = self.key.clone();
-        let temp = self.temp_path()?;
-        let result = write_private(&temp, document.to_string().as_bytes())
-            .and_then(|()| fs::rename(&temp, &self.file));
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        result
+        crate::private_file::replace(&self.file, document.to_string().as_bytes())
     }
-
-    /// A fresh name next to the cache file.
-    fn temp_path(&self) -> io::Result<PathBuf> {
-        let mut bytes = [0u8; 8];
-        SystemRandom::new()
-            .fill(&mut bytes)
-            .map_err(|_| io::Error::other("no random numbers"))?;
-        let name = format!(
-            ".{}.{}.{:016x}.tmp",
-            self.file.file_name().unwrap_or_default().to_string_lossy(),
-            std::process::id(),
-            u64::from_ne_bytes(bytes)
-        );
-        Ok(self.dir.join(name))
-    }
-}
-
-/// Creates `path` (which must not exist) with mode 0600 and writes `bytes` durably.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ const EXAMPLES: &str = "
   aad-token --client-secret-file ~/.config/aad/secret | aad-fetch directoryAudits --since 7d
 
   # Any HTTP client: print the header line and let curl read it:
-  aad-token -o header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits
+  aad-token -t header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits
 
   # Which roles does the application's token carry (AuditLog.Read.All)?
   aad-token --claims
@@ -30,7 +30,7 @@ const EXAMPLES: &str = "
   aad-token --managed-identity | aad-fetch signIns --since 1d
 
   # A certificate instead of a secret (PEM with certificate and private key):
-  aad-token --certificate ~/.config/aad/app.pem -o json
+  aad-token --certificate ~/.config/aad/app.pem -t json
 
   # Cron, every 15 minutes, reusing the token while it is valid:
   */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson";
@@ -67,9 +67,9 @@ pub(crate) enum ClientAuth {
     Basic,
 }
 
-/// What is printed.
+/// What is printed (`-t/--to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub(crate) enum Output {
+pub(crate) enum Format {
     /// The access token and a newline.
     #[default]
     Raw,
@@ -211,12 +211,20 @@ pub struct Args {
     )]
     pub(crate) ca_cert: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t)]
-    pub(crate) output: Output,
+    /// Output format: raw (the token), json (as az account get-access-token), header
+    #[arg(short = 't', long = "to", value_enum, value_name = "FORMAT")]
+    pub(crate) to: Option<Format>,
+
+    /// Write the token to FILE (replaced whole, mode 0600) instead of stdout
+    ///
+    /// For one release, -o raw, -o json and -o header (--output too) still mean the
+    /// format, as they did before -t/--to existed, with a warning; write -o ./json for a
+    /// file named json.
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_parser = path)]
+    pub(crate) output: Option<PathBuf>,
 
     /// Print the token's decoded JWT header and claims instead of the token.
-    #[arg(long, conflicts_with = "output")]
+    #[arg(long, conflicts_with = "to")]
     pub(crate) claims: bool,
 
     /// Reuse a token from the per-user cache while more than 5 minutes remain.
@@ -260,9 +268,11 @@ Transport: plain http:// is accepted only for loopback hosts, and for link-local
     ),
     (
         "OUTPUT",
-        "-o raw (default): the access token and a newline.\n\
--o json: one line, the object `az account get-access-token` prints: accessToken, expiresOn (local time, YYYY-MM-DD HH:MM:SS.ffffff), expires_on (epoch seconds), tokenType, tenant (the token's tid claim, else --tenant). aad-fetch reads it, as well as the raw token.\n\
--o header: 'Authorization: Bearer <token>', for curl -H @-.\n\
+        "-t raw (default): the access token and a newline.\n\
+-t json: one line, the object `az account get-access-token` prints: accessToken, expiresOn (local time, YYYY-MM-DD HH:MM:SS.ffffff), expires_on (epoch seconds), tokenType, tenant (the token's tid claim, else --tenant). aad-fetch reads it, as well as the raw token.\n\
+-t header: 'Authorization: Bearer <token>', for curl -H @-.\n\
+-o FILE: the same text goes to FILE instead of stdout. FILE is replaced whole: written to a new file with mode 0600 in the same directory, synced, then renamed over FILE, so a reader never sees half a token and a file that others could read is not reused. A device or a named pipe (/dev/stdout, a FIFO) is written to directly. A directory that cannot be written ends with status 7.\n\
+Deprecated: before -t/--to existed, -o (--output) named the format. For one release, -o raw, -o json and -o header (exactly these words) still mean -t raw, -t json and -t header, with a warning on stderr; anything else after -o is a file, and -o ./json names a file called json. With -t or --claims, these three words after -o are a usage error.\n\
 --claims: the token's JWT header and claims as indented JSON, {\"header\": {...}, \"claims\": {...}}, without checking the signature; aud, roles, tid, appid and exp show whether the application has the permission it needs (AuditLog.Read.All for audit and sign-in logs). Bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) and the line and paragraph separators U+2028 and U+2029 in claims are written as \\uXXXX escapes: the same JSON value, displayed as it is. A token that is not a JWT (some third-party servers issue opaque tokens) ends with status 6.\n\
 A token that is not visible ASCII (white space, control or non-ASCII characters) or longer than 64 KiB, or a token type that is not an HTTP authentication scheme name, is refused with status 6, so the output can never inject a header line.",
     ),
@@ -279,14 +289,14 @@ Empty variables count as unset, except AAD_CLOUD, which must name a cloud when s
     ),
     (
         "FILES",
-        "$XDG_CACHE_HOME/aad-tools/token-<hash>.json, or ~/.cache/aad-tools/token-<hash>.json when XDG_CACHE_HOME is unset or not absolute: the --cache files. <hash> is the SHA-256 of the credential kind, token endpoint URL, tenant, client id, scope or resource and endpoint version; the file holds those (without any secret) and the token in the form of -o json. The directory is created with mode 0700 and each file with 0600; a directory or file that other users can read or write, or that another user owns (as under a world-writable XDG_CACHE_HOME), is ignored with a warning. A cache file is read up to 1 MiB, and a cached token is checked like one from the network (visible ASCII, at most 64 KiB, a token type that is an HTTP scheme name); one that fails is ignored with a warning and replaced. A cached token is used while more than 5 minutes of it remain. Files are replaced atomically (a temporary file renamed over the old one), so concurrent runs never read a partial file. A rotated secret does not invalidate a cached token: delete the file or run without --cache.",
+        "$XDG_CACHE_HOME/aad-tools/token-<hash>.json, or ~/.cache/aad-tools/token-<hash>.json when XDG_CACHE_HOME is unset or not absolute: the --cache files. <hash> is the SHA-256 of the credential kind, token endpoint URL, tenant, client id, scope or resource and endpoint version; the file holds those (without any secret) and the token in the form of -t json. The directory is created with mode 0700 and each file with 0600; a directory or file that other users can read or write, or that another user owns (as under a world-writable XDG_CACHE_HOME), is ignored with a warning. A cache file is read up to 1 MiB, and a cached token is checked like one from the network (visible ASCII, at most 64 KiB, a token type that is an HTTP scheme name); one that fails is ignored with a warning and replaced. A cached token is used while more than 5 minutes of it remain. Files are replaced atomically (a temporary file renamed over the old one), so concurrent runs never read a partial file. A rotated secret does not invalidate a cached token: delete the file or run without --cache.",
     ),
     (
         "EXAMPLES",
         "aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv > audits.csv\n\
-aad-token -o header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits\n\
+aad-token -t header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits\n\
 aad-token --claims | jq .claims.roles\n\
-aad-token --managed-identity --client-id 4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b -o json\n\
+aad-token --managed-identity --client-id 4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b -t json\n\
 aad-token --cloud usgov --endpoint v1 --resource https://graph.microsoftazure.us\n\
 aad-token --token-url https://idp.example.com/oauth2/token --scope reports.read\n\
 printf %s \"$SECRET\" | aad-token --client-secret-file -\n\

@@ -15,7 +15,8 @@
 //! | `request` | sending with brief retries (through aad-http), `-v` request lines |
 //! | `response` | reading a token response leniently |
 //! | `cache` | `--cache`: the private per-user token cache |
-//! | `print` | writing the token: raw, JSON, header line, claims |
+//! | `print` | writing the token: raw, JSON, header line, claims; to stdout or `-o FILE` |
+//! | `private_file` | files only their owner reads, replaced whole: the cache, `-o FILE` |
 //! | `log` | `-v` lines and warnings on stderr |
 
 pub mod cli;
@@ -25,6 +26,7 @@ mod credential;
 mod credential_choice;
 mod log;
 mod print;
+mod private_file;
 mod request;
 mod response;
 mod settings;
@@ -50,6 +52,9 @@ pub fn run() -> Result<()> {
     let typed = Typed::from_matches(&matches);
     let settings = settings::resolve(&args, typed, &|name| std::env::var(name).ok())?;
     let log = log::Log::new(settings.verbose, settings.quiet);
+    for warning in &settings.warnings {
+        log.warn(warning);
+    }
     let cache = settings
         .cache
         .clone()
@@ -65,5 +70,5 @@ pub fn run() -> Result<()> {
             token
         }
     };
-    print::write(&mut aad_common::io::stdout(), &token, settings.print)
+    print::write(&token, settings.print, settings.output.as_deref())
 }

@@ -1,38 +1,47 @@
 //! Printing the token: raw, `az`-shaped JSON, an HTTP header line, or its claims.
 
 use std::io::Write;
+use std::path::Path;
 
 use aad_common::sanitize::escape_json_invisibles;
 use aad_common::token::{AccessToken, decode_jwt};
 use aad_common::{Error, Result};
 use serde_json::json;
 
-use crate::cli::Output;
+use crate::cli::Format;
 
-/// What is printed: the token in one of the `-o` formats, or with `--claims` what it
+/// What is printed: the token in one of the `-t` formats, or with `--claims` what it
 /// says about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Print {
-    /// The token, as `-o` asks.
-    Token(Output),
+    /// The token, as `-t` asks.
+    Token(Format),
     /// The decoded JWT header and claims.
     Claims,
 }
 
-/// Writes what `print` asks for, with a final newline, and flushes.
-pub(crate) fn write(out: &mut impl Write, token: &AccessToken, print: Print) -> Result<()> {
+/// Writes what `print` asks for, with a final newline, to stdout or with `-o FILE` to a
+/// private file that replaces FILE whole.
+pub(crate) fn write(token: &AccessToken, print: Print, file: Option<&Path>) -> Result<()> {
     let text = render(token, print)?;
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(Error::stdout)
+    match file {
+        Some(path) => crate::private_file::replace(path, text.as_bytes())
+            .map_err(|e| Error::file("write the token to", path, e)),
+        None => {
+            let mut out = aad_common::io::stdout();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(Error::stdout)
+        }
+    }
 }
 
 fn render(token: &AccessToken, print: Print) -> Result<String> {
     let raw = token.token.expose();
     Ok(match print {
-        Print::Token(Output::Raw) => format!("{raw}\n"),
-        Print::Token(Output::Json) => format!("{}\n", token.to_az_json()),
-        Print::Token(Output::Header) => format!("Authorization: {} {raw}\n", token.token_type),
+        Print::Token(Format::Raw) => format!("{raw}\n"),
+        Print::Token(Format::Json) => format!("{}\n", token.to_az_json()),
+        Print::Token(Format::Header) => format!("Authorization: {} {raw}\n", token.token_type),
         Print::Claims => {
             let (header, claims) = decode_jwt(raw).ok_or_else(|| {
                 Error::bad_data("the access token is not a JWT, so it has no claims to show")
@@ -70,14 +79,14 @@ mod tests {
     fn raw_json_and_header() {
         let t = token("abc.def.ghi");
         assert_eq!(
-            render(&t, Print::Token(Output::Raw)).unwrap(),
+            render(&t, Print::Token(Format::Raw)).unwrap(),
             "abc.def.ghi\n"
         );
         assert_eq!(
-            render(&t, Print::Token(Output::Header)).unwrap(),
+            render(&t, Print::Token(Format::Header)).unwrap(),
             "Authorization: Bearer abc.def.ghi\n"
         );
-        let json = render(&t, Print::Token(Output::Json)).unwrap();
+        let json = render(&t, Print::Token(Format::Json)).unwrap();
         assert!(json.ends_with("}\n") && !json[..json.len() - 1].contains('\n'));
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["accessToken"], "abc.def.ghi");

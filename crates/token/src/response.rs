@@ -40,7 +40,7 @@ pub(crate) fn parse(
             )));
         }
     };
-    // A bad token would break `-o header` (header injection) and every reader of it.
+    // A bad token would break `-t header` (header injection) and every reader of it.
     match check_bearer_token(&token) {
         Ok(()) => {}
         Err(TokenDocumentError::TooLong) => {

@@ -13,7 +13,9 @@ use aad_common::cloud::Endpoints;
 use aad_common::{Error, Result};
 use serde::Serialize;
 
-use crate::cli::{Args, CredentialKind};
+use clap::ValueEnum as _;
+
+use crate::cli::{Args, CredentialKind, Format};
 use crate::credential_choice::{
     Typed, choose_kind, client_credential, managed_identity, non_empty,
 };
@@ -33,13 +35,17 @@ pub(crate) struct Settings {
     pub(crate) origin: String,
     /// `--ca-cert`: also trust this CA (a private token service, the emulator with TLS).
     pub(crate) ca_cert: Option<PathBuf>,
-    /// `-o` or `--claims`.
+    /// `-t` or `--claims`.
     pub(crate) print: Print,
+    /// `-o FILE`: where the token goes instead of stdout.
+    pub(crate) output: Option<PathBuf>,
+    /// Warnings about how the command line was written (the old `-o FORMAT`).
+    pub(crate) warnings: Vec<String>,
     /// The token cache directory, with `--cache`.
     pub(crate) cache: Option<PathBuf>,
     /// What identifies a cached token of this configuration.
     pub(crate) cache_key: CacheKey,
-    /// The tenant, when known (shown in `-o json` unless the token names its own).
+    /// The tenant, when known (shown in `-t json` unless the token names its own).
     pub(crate) tenant: Option<String>,
     /// `-v`.
     pub(crate) verbose: bool,
@@ -145,15 +151,14 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
             Source::ManagedIdentity(m) => Some(format!("resource={}", m.resource)),
         },
     };
+    let (print, output, warnings) = print_and_output(args)?;
     Ok(Settings {
         source,
         origin,
         ca_cert: non_empty(&args.ca_cert),
-        print: if args.claims {
-            Print::Claims
-        } else {
-            Print::Token(args.output)
-        },
+        print,
+        output,
+        warnings,
         cache: if args.cache {
             Some(cache_dir(&env)?)
         } else {
@@ -164,6 +169,40 @@ pub(crate) fn resolve(args: &Args, typed: Typed, env: Env<'_>) -> Result<Setting
         verbose: args.verbose,
         quiet: args.quiet,
     })
+}
+
+/// What is printed and where. `-o` names a file, except that `-o raw`, `-o json` and
+/// `-o header`, the format flag before `-t/--to` existed, still name the format for one
+/// release, with a warning (a file called `json` is `-o ./json`).
+fn print_and_output(args: &Args) -> Result<(Print, Option<PathBuf>, Vec<String>)> {
+    let old_format = args
+        .output
+        .as_deref()
+        .and_then(|path| path.to_str())
+        .and_then(|word| Format::from_str(word, false).ok());
+    let Some(format) = old_format else {
+        let print = match (args.claims, args.to) {
+            (true, _) => Print::Claims,
+            (false, to) => Print::Token(to.unwrap_or_default()),
+        };
+        return Ok((print, non_empty(&args.output), Vec::new()));
+    };
+    let word = format
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string());
+    if args.claims || args.to.is_some() {
+        let other = if args.claims { "--claims" } else { "-t/--to" };
+        return Err(Error::usage(format!(
+            "-o {word} is the old spelling of -t {word} and cannot be used with {other}"
+        ))
+        .with_hint(format!(
+            "to write to a file named {word}, write -o ./{word}"
+        )));
+    }
+    let warning = format!(
+        "-o {word} is deprecated: write -t {word} (-o FILE now writes the token to FILE; -o ./{word} means a file named {word})"
+    );
+    Ok((Print::Token(format), None, vec![warning]))
 }
 
 /// `$XDG_CACHE_HOME/aad-tools`, else `$HOME/.cache/aad-tools` (XDG base directories:

@@ -220,3 +220,31 @@ fn a_window_needs_a_time_field() {
     let err = s.target(None).unwrap_err();
     assert!(err.to_string().contains("give --time-field"), "{err}");
 }
+
+#[test]
+fn an_output_file_named_like_a_format_is_refused() {
+    let err = resolve_with(&["-o", "csv"], &Environment::default()).unwrap_err();
+    assert_eq!(err.status(), Status::Usage);
+    assert_eq!(
+        err.to_string(),
+        "--output 'csv' looks like a format, not a file"
+    );
+    assert_eq!(
+        err.hint(),
+        Some(
+            "aad-fetch writes NDJSON; pipe it into aad-format -t csv, or write -o ./csv to mean the file"
+        )
+    );
+    let err = resolve_with(&["--output", "raw"], &Environment::default()).unwrap_err();
+    assert_eq!(
+        err.hint(),
+        Some(
+            "aad-fetch writes NDJSON; pipe it into aad-format -t FORMAT, or write -o ./raw to mean the file"
+        )
+    );
+    assert_eq!(
+        settings(&["-o", "./csv"]).writer.output,
+        Some(PathBuf::from("./csv"))
+    );
+    assert!(resolve_with(&["-o", "audits.ndjson"], &Environment::default()).is_ok());
+}

@@ -460,3 +460,45 @@ fn cache_keys_differ_by_what_changes_the_token_and_hold_no_secret() {
     assert_ne!(base, key(&other, "one"));
     assert!(!serde_json::to_string(&base).unwrap().contains("one"));
 }
+
+#[test]
+fn output_is_a_file_and_the_old_format_words_still_name_the_format() {
+    let secret = [("AZURE_CLIENT_SECRET", "s")];
+    let with = |to: Option<Format>, output: &str, claims: bool| Args {
+        to,
+        output: Some(PathBuf::from(output)),
+        claims,
+        ..args()
+    };
+    let s = resolve_with(&with(None, "token.txt", false), Typed::default(), &secret).unwrap();
+    assert_eq!(s.print, Print::Token(Format::Raw));
+    assert_eq!(s.output, Some(PathBuf::from("token.txt")));
+    assert!(s.warnings.is_empty());
+    let s = resolve_with(
+        &with(Some(Format::Json), "./json", false),
+        Typed::default(),
+        &secret,
+    )
+    .unwrap();
+    assert_eq!(
+        (s.print, s.output),
+        (Print::Token(Format::Json), Some(PathBuf::from("./json")))
+    );
+
+    let s = resolve_with(&with(None, "header", false), Typed::default(), &secret).unwrap();
+    assert_eq!((s.print, s.output), (Print::Token(Format::Header), None));
+    assert_eq!(
+        s.warnings,
+        [
+            "-o header is deprecated: write -t header (-o FILE now writes the token to FILE; -o ./header means a file named header)"
+        ]
+    );
+    for (to, claims) in [(Some(Format::Raw), false), (None, true)] {
+        let err = resolve_with(&with(to, "json", claims), Typed::default(), &secret).unwrap_err();
+        assert_eq!(err.status(), Status::Usage);
+        assert_eq!(
+            err.hint(),
+            Some("to write to a file named json, write -o ./json")
+        );
+    }
+}
