@@ -972,21 +972,20 @@ fn claims_and_a_format_conflict() {
 
 #[test]
 fn output_writes_the_token_to_a_private_file() {
-    use std::os::unix::fs::PermissionsExt as _;
     let emu = emulator(false, &[]);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token.json");
-    std::fs::write(&file, "old and readable").unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(&file, "old and readable").unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
     let out = aad_token(&emu)
         .args(["-t", "json", "-o"])
         .arg(&file)
         .success();
     out.assert_quiet();
     assert!(out.stdout.is_empty());
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
     assert!(jwt_claims(doc["accessToken"].as_str().unwrap()).is_some());
-    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 
     let out = aad_token(&emu)

@@ -106,6 +106,14 @@ pub fn usage_error(name: Option<&str>, err: &clap::Error) -> Error {
     Error::usage(message).with_hint(hint)
 }
 
+impl From<clap::Error> for Error {
+    /// The same one line and hint as [`parse`] makes of a usage error (for
+    /// `from_arg_matches`, which has no program name to give).
+    fn from(err: clap::Error) -> Self {
+        usage_error(None, &err)
+    }
+}
+
 /// The first line of clap's own message, without its `error: ` prefix and styling.
 fn first_line(err: &clap::Error) -> String {
     let rendered = err.render().to_string();

@@ -192,13 +192,6 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<clap::Error> for Error {
-    /// The same one line and hint as [`crate::cli::parse`] makes of a usage error.
-    fn from(err: clap::Error) -> Self {
-        crate::cli::usage_error(None, &err)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

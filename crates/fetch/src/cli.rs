@@ -127,13 +127,27 @@ pub struct Args {
     )]
     pub(crate) legacy_graph_url: Option<String>,
 
-    /// Start of the time window: RFC 3339 time, date, or duration back from now (90m, 36h, 7d).
+    /// Start of the time window: a date, a date and time, today, yesterday, or a duration back (7d)
+    ///
+    /// WHEN is a date (2026-11-28: its midnight), a date and time with a T or a space
+    /// (2026-11-28 10:00, 2026-11-28T10:00:30.5), either with or without a zone (Z,
+    /// +01:00, -0500, UTC), today or yesterday (midnight at their start), now, or a
+    /// duration back from now (90m, 36h, 7d, 2w). Without a zone, times, dates, today
+    /// and yesterday are UTC, the zone of the logs; --local reads them in the local zone.
     #[arg(long, value_name = "WHEN")]
     pub(crate) since: Option<String>,
 
-    /// End of the time window (exclusive), in the same forms as --since.
+    /// End of the time window (exclusive), in the same forms as --since
     #[arg(long, value_name = "WHEN")]
     pub(crate) until: Option<String>,
+
+    /// Read --since/--until times without a zone, dates, today and yesterday in the local zone (TZ)
+    ///
+    /// Without --local they are UTC. With it they are wall-clock times of the local time
+    /// zone (the TZ variable, else the system's): a time the clock skips at a
+    /// daylight-saving change is refused, one it passes twice is the earlier.
+    #[arg(long)]
+    pub(crate) local: bool,
 
     /// An extra OData condition, joined to the time window with 'and'.
     #[arg(long, value_name = "EXPR")]

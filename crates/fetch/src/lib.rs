@@ -11,7 +11,8 @@
 //! | `settings` | flags + environment + clock → the settings of one run (pure, unit-tested) |
 //! | `reports` | the known reports |
 //! | `target` | what to fetch and each slice's first URL |
-//! | `window` | `--since`/`--until`, slices, halving |
+//! | `when` | reading `--since`/`--until`: dates, times, today, yesterday, durations, `--local` |
+//! | `window` | the time window, slices, halving |
 //! | `token_source` | where the token comes from, renewal |
 //! | `token_command` | running `--token-command`: its own process group, `--token-timeout`, limits, masked stderr |
 //! | `client` | one GET (through aad-http) and what its outcome means |
@@ -42,6 +43,7 @@ mod state;
 mod target;
 mod token_command;
 mod token_source;
+mod when;
 mod window;
 
 use std::sync::Arc;

@@ -26,7 +26,8 @@ use crate::record_writer::WriterOptions;
 use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
 use crate::token_source::Inputs;
-use crate::window::{Slice, parse_slice, parse_when};
+use crate::when::{Zone, parse_when};
+use crate::window::{Slice, parse_slice};
 
 /// What the process environment adds to the command line (clap already read the
 /// variables that stand for flags).
@@ -277,10 +278,11 @@ fn dedup_mode(args: &Args) -> Dedup {
 /// `--since` and `--until` read against `now`: the window itself without `--state`, the
 /// first run's start with it.
 fn window_rule(args: &Args, now: DateTime<Utc>) -> Result<WindowRule> {
+    let zone = if args.local { Zone::Local } else { Zone::Utc };
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_when("--since", s, now))
+        .map(|s| parse_when("--since", s, now, zone))
         .transpose()?;
     if args.state.is_some() {
         return Ok(WindowRule::Incremental {
@@ -292,7 +294,7 @@ fn window_rule(args: &Args, now: DateTime<Utc>) -> Result<WindowRule> {
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_when("--until", s, now))
+        .map(|s| parse_when("--until", s, now, zone))
         .transpose()?;
     if let (Some(s), Some(e)) = (since, until)
         && s >= e

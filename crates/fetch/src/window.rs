@@ -1,11 +1,11 @@
 //! Time windows and slices.
 //!
-//! `--since`/`--until` become a half-open window `[start, end)`; the window is cut into
+//! `--since`/`--until` (read by `when`) become a half-open window `[start, end)`; the window is cut into
 //! slices of `--slice`, fetched oldest first. A slice that keeps failing is halved.
 
 use std::time::Duration;
 
-use aad_common::time::{parse_duration, parse_instant, to_time_delta};
+use aad_common::time::{parse_duration, to_time_delta};
 use aad_common::{Error, Result};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -65,19 +65,6 @@ impl Slice {
     }
 }
 
-/// Reads `--since`/`--until`: an RFC 3339 time, a date, or a duration back from `now`.
-pub(crate) fn parse_when(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    if let Some(t) = parse_instant(text) {
-        return Ok(t);
-    }
-    match parse_duration(text) {
-        Ok(d) => Ok(now - to_time_delta(d)),
-        Err(_) => Err(Error::usage(format!(
-            "{flag}: '{text}' is not a time; use RFC 3339 (2024-01-31T12:00:00Z), a date (2024-01-31) or a duration back from now (90m, 36h, 7d)"
-        ))),
-    }
-}
-
 /// Reads `--slice`: a duration, or `none`.
 pub(crate) fn parse_slice(text: &str) -> Result<Option<Duration>> {
     if text.eq_ignore_ascii_case("none") {
@@ -132,32 +119,12 @@ pub(crate) fn slices(window: Slice, length: Option<Duration>, now: DateTime<Utc>
 
 #[cfg(test)]
 mod tests {
+    use aad_common::time::parse_instant;
+
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_instant(s).unwrap()
-    }
-
-    #[test]
-    fn when_forms() {
-        let now = t("2024-03-10T12:00:00Z");
-        assert_eq!(
-            parse_when("--since", "7d", now).unwrap(),
-            t("2024-03-03T12:00:00Z")
-        );
-        assert_eq!(
-            parse_when("--since", "90m", now).unwrap(),
-            t("2024-03-10T10:30:00Z")
-        );
-        assert_eq!(
-            parse_when("--since", "2024-01-31", now).unwrap(),
-            t("2024-01-31T00:00:00Z")
-        );
-        let err = parse_when("--since", "yesterday", now).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("--since: 'yesterday' is not a time")
-        );
     }
 
     #[test]

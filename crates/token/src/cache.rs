@@ -207,6 +207,8 @@ impl Cache {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use aad_common::token::Secret;
 
     use super::*;
