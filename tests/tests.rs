@@ -12,6 +12,7 @@ mod util;
 mod cli;
 mod emulator;
 mod fetch;
+mod fetch_query;
 mod fetch_state;
 mod format;
 mod hostile;

@@ -11,6 +11,7 @@
 //! | `settings` | flags + environment + clock → the settings of one run (pure, unit-tested) |
 //! | `reports` | the known reports |
 //! | `target` | what to fetch and each slice's first URL |
+//! | `questions` | the query flags (`--user`, `--failed`, ...): `$filter` per report, or tested here |
 //! | `when` | reading `--since`/`--until`: dates, times, today, yesterday, durations, `--local` |
 //! | `window` | the time window, slices, halving |
 //! | `token_source` | where the token comes from, renewal |
@@ -36,6 +37,7 @@ mod pacing;
 mod page;
 mod pipeline;
 mod progress;
+mod questions;
 mod record_writer;
 mod reports;
 mod settings;
@@ -91,15 +93,16 @@ pub fn run() -> Result<()> {
         return Ok(());
     }
 
+    for note in target.local.notes() {
+        progress.log(note);
+    }
     let agent = aad_http::agent(&settings.http, &[&target.url])?;
-    let mut writer = RecordWriter::open(
-        settings.writer,
-        &target.label,
-        seen,
-        state,
-        progress.clone(),
-    )?;
+    let mut writer_options = settings.writer;
+    writer_options.local = target.local.clone();
+    let mut writer =
+        RecordWriter::open(writer_options, &target.label, seen, state, progress.clone())?;
     let slices = window::slices(window, settings.slice_length, now);
+    let filter = settings.query.filter.clone();
     let fetcher = Fetcher {
         client: client::Client::new(agent),
         tokens,
@@ -113,5 +116,22 @@ pub fn run() -> Result<()> {
     // Whatever happened, what was written stays recorded; the first error wins.
     let finished = writer.finish();
     progress.finish();
-    outcome.and(finished)
+    outcome
+        .and(finished)
+        .map_err(|err| explain_dotted_paths(err, filter.as_deref()))
+}
+
+/// A refused `--filter` that names a property with dots (`status.errorCode`, as
+/// aad-format's `--fields` writes paths) gets a hint: OData paths use `/`.
+fn explain_dotted_paths(err: aad_common::Error, filter: Option<&str>) -> aad_common::Error {
+    if err.status() != aad_common::Status::Api {
+        return err;
+    }
+    match filter.and_then(questions::dotted_path) {
+        Some(path) => err.with_hint(format!(
+            "OData paths use '/', not '.': write {} in --filter (aad-format --fields is the one that uses dots)",
+            path.replace('.', "/")
+        )),
+        None => err,
+    }
 }

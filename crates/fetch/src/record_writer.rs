@@ -21,6 +21,7 @@ use crate::dedup::{RecordKey, Seen};
 use crate::output_file::OutputFile;
 use crate::page::{Page, one_line};
 use crate::progress::Progress;
+use crate::questions::LocalFilter;
 use crate::state::StateFile;
 
 /// Where records go: stdout is written at least once, a file exactly once.
@@ -51,6 +52,8 @@ pub(crate) struct WriterOptions {
     pub(crate) max_records: Option<u64>,
     /// `--overlap`: how far before the checkpoint the dedup memory must reach.
     pub(crate) overlap: TimeDelta,
+    /// The query flags' conditions tested here (set from the target).
+    pub(crate) local: LocalFilter,
 }
 
 /// The writer side of the page pipeline: records out, then the state.
@@ -67,6 +70,8 @@ pub(crate) struct RecordWriter {
     written: u64,
     /// What earlier pages and runs emitted (None: no dedup).
     seen: Option<Seen>,
+    /// Records that fail it are not written (nor counted, nor remembered).
+    local: LocalFilter,
     overlap: TimeDelta,
     /// The slice family (a slice of the window and all its halves) being written.
     slice_family: Option<usize>,
@@ -127,6 +132,7 @@ impl RecordWriter {
             max_records: options.max_records,
             written: 0,
             seen,
+            local: options.local,
             overlap: options.overlap,
             slice_family: None,
             family_written: HashMap::new(),
@@ -161,6 +167,9 @@ impl RecordWriter {
             let mut scratch = std::mem::take(&mut self.scratch);
             for range in &page.records {
                 let record = page.record(range, &mut scratch);
+                if !self.local.admits(record) {
+                    continue;
+                }
                 let content = self.hasher.hash_one(record);
                 if let Some(left) = self.refetch_skip.get_mut(&content)
                     && *left > 0

@@ -4,6 +4,8 @@ use std::io::Write;
 
 use aad_common::{Error, Result};
 
+use crate::questions::Shape;
+
 /// Which API a report lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Api {
@@ -87,6 +89,20 @@ pub(crate) const REPORTS: &[Report] = &[
         event_type: None,
     },
 ];
+
+impl Report {
+    /// The kind of records the report holds, for the query flags; `None` for the legacy
+    /// reports, whose records have other fields.
+    pub(crate) fn shape(&self) -> Option<Shape> {
+        match (self.api, self.path) {
+            (Api::Legacy, _) => None,
+            (Api::Graph, "auditLogs/signIns") => Some(Shape::SignIns),
+            (Api::Graph, "auditLogs/directoryAudits") => Some(Shape::Audits),
+            (Api::Graph, "auditLogs/provisioning") => Some(Shape::Provisioning),
+            (Api::Graph, _) => None,
+        }
+    }
+}
 
 /// The report with this name (case-insensitive).
 pub(crate) fn by_name(name: &str) -> Option<&'static Report> {

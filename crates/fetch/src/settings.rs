@@ -22,6 +22,7 @@ use clap::{ArgMatches, FromArgMatches as _};
 
 use crate::cli::{Args, Dedup, GraphVersion};
 use crate::progress::Mode;
+use crate::questions::{LocalFilter, Questions};
 use crate::record_writer::WriterOptions;
 use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
@@ -69,6 +70,8 @@ pub(crate) struct Settings {
     pub(crate) token: Inputs,
     /// `--filter`, `--select`, `--top`.
     pub(crate) query: QueryOptions,
+    /// `--user`, `--failed`, ...: translated once the report is known.
+    pub(crate) questions: Questions,
     /// `--slice`; `None` fetches the window as one chain.
     pub(crate) slice_length: Option<Duration>,
     /// Since/until or state: how the window is found.
@@ -153,6 +156,17 @@ pub(crate) fn resolve(
             select: args.select.clone(),
             top: args.top,
         },
+        questions: Questions {
+            user: args.user.clone(),
+            app: args.app.clone(),
+            ip: args.ip.clone(),
+            failed: args.failed,
+            error_code: args.error_code,
+            activity: args.activity.clone(),
+            category: args.category.clone(),
+            target_resource: args.target_resource.clone(),
+            initiated_by: args.initiated_by.clone(),
+        },
         slice_length,
         window,
         state: args.state.clone(),
@@ -175,6 +189,7 @@ pub(crate) fn resolve(
             save_pages: args.save_pages.clone(),
             max_records: args.max_records,
             overlap: to_time_delta(args.overlap),
+            local: LocalFilter::default(),
         },
         rate: match args.rate {
             RateSetting::Off => None,
@@ -195,8 +210,14 @@ impl Settings {
             tenant,
             graph_version: self.graph_version,
         };
-        let target = Target::resolve(&self.report, &bases, self.time_field.as_deref())?;
+        let mut target = Target::resolve(&self.report, &bases, self.time_field.as_deref())?;
         target.check_options(&self.query)?;
+        target.ask(&self.questions)?;
+        if self.writer.pages && !target.local.is_empty() {
+            return Err(Error::usage(
+                "--pages writes whole pages, so it cannot leave out the records that a query flag tests here (aad-fetch -v names them)",
+            ));
+        }
         if target.legacy && tenant.is_none() && reports::by_name(&self.report).is_some() {
             return Err(Error::usage(
                 "legacy reports need the tenant: give --tenant or AZURE_TENANT_ID (or a token that names it)",

@@ -12,6 +12,7 @@ use aad_common::time::graph_time;
 use aad_common::{Error, Result};
 use iri_string::types::UriAbsoluteStr;
 
+use crate::questions::{LocalFilter, Questions, Shape, translate};
 use crate::reports::{self, Api, Report};
 use crate::window::Slice;
 
@@ -30,6 +31,14 @@ pub(crate) struct Target {
     pub(crate) event_type: Option<&'static str>,
     /// Legacy Azure AD Graph: keep `api-version` on every link.
     pub(crate) legacy: bool,
+    /// The kind of records, when aad-fetch knows it (for the query flags).
+    pub(crate) shape: Option<Shape>,
+    /// Graph beta rather than v1.0 (the reports document different filters).
+    pub(crate) beta: bool,
+    /// The query flags' `$filter` conditions ([`Target::ask`]).
+    pub(crate) conditions: Vec<String>,
+    /// The query flags' conditions tested on each record.
+    pub(crate) local: LocalFilter,
 }
 
 /// Options that shape every first-page URL.
@@ -98,6 +107,10 @@ impl Target {
                 time_field: time_field.or(known.map(|r| r.time_field.to_string())),
                 event_type: None,
                 legacy,
+                shape: known.and_then(Report::shape).filter(|_| !legacy),
+                beta: path.split('/').any(|s| s == "beta"),
+                conditions: Vec::new(),
+                local: LocalFilter::default(),
             });
         }
         if let Some(r) = reports::by_name(location) {
@@ -117,6 +130,10 @@ impl Target {
                 time_field: time_field.or(known.map(|r| r.time_field.to_string())),
                 event_type: None,
                 legacy: false,
+                shape: known.and_then(Report::shape),
+                beta: bases.graph_version == "beta",
+                conditions: Vec::new(),
+                local: LocalFilter::default(),
             });
         }
         let names: Vec<&str> = reports::REPORTS.iter().map(|r| r.name).collect();
@@ -144,6 +161,14 @@ impl Target {
         Ok(())
     }
 
+    /// Adds the query flags: their `$filter` conditions and what is tested here.
+    pub(crate) fn ask(&mut self, questions: &Questions) -> Result<()> {
+        let translation = translate(questions, self.shape, self.beta)?;
+        self.conditions = translation.server;
+        self.local = translation.local;
+        Ok(())
+    }
+
     fn from_report(r: &Report, bases: &Bases<'_>, time_field: Option<&str>) -> Target {
         let time_field = Some(time_field.unwrap_or(r.time_field).to_string());
         match r.api {
@@ -159,6 +184,10 @@ impl Target {
                 time_field,
                 event_type: None,
                 legacy: true,
+                shape: None,
+                beta: false,
+                conditions: Vec::new(),
+                local: LocalFilter::default(),
             },
             Api::Graph => {
                 // The sign-in kinds other than interactive exist on beta only.
@@ -174,12 +203,17 @@ impl Target {
                     time_field,
                     event_type: r.event_type,
                     legacy: false,
+                    shape: r.shape(),
+                    beta: version == "beta",
+                    conditions: Vec::new(),
+                    local: LocalFilter::default(),
                 }
             }
         }
     }
 
-    /// The `$filter` for a slice: event type, time window, then `--filter`.
+    /// The `$filter` for a slice: event type, time window, REPORT's own `$filter`, the
+    /// query flags' conditions, then `--filter`.
     pub(crate) fn filter_for(&self, slice: &Slice, user: Option<&str>) -> Option<String> {
         let mut parts = Vec::new();
         if let Some(kind) = self.event_type {
@@ -198,6 +232,7 @@ impl Target {
             .iter()
             .filter(|(k, _)| is_option(k, "filter"))
             .map(|(_, v)| v.as_str())
+            .chain(self.conditions.iter().map(String::as_str))
             .chain(user)
         {
             let existing = existing.trim();
@@ -257,6 +292,9 @@ impl Target {
         }
         if let Some(select) = &options.select {
             id.push_str(&format!(" $select={select}"));
+        }
+        if !self.local.is_empty() {
+            id.push_str(&format!(" local={}", self.local.identity()));
         }
         id
     }
