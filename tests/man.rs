@@ -30,7 +30,8 @@ fn render(cmd: clap::Command, sections: &[(&str, &str)]) -> String {
         roff.text([bold(status.code().to_string())]);
         roff.text([roman(status.meaning())]);
     }
-    for (title, text) in sections {
+    let shared = [("COMMAND LINE", aad_common::cli::CONVENTIONS)];
+    for (title, text) in shared.iter().chain(sections) {
         roff.control("SH", [*title]);
         for (i, paragraph) in text.split("\n\n").enumerate() {
             if i > 0 {
@@ -81,11 +82,25 @@ fn assert_every_flag_listed(name: &str, cmd: &clap::Command, page: &str) {
             );
         }
     }
+    // The options are under OPTIONS, or under their help headings when every option has
+    // one (aad-fetch's WHAT TO FETCH, TIME WINDOW, ...).
+    let headings: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_help_heading())
+        .map(str::to_uppercase)
+        .collect();
+    for heading in &headings {
+        assert!(
+            page.contains(&format!(".SH \"{heading}\""))
+                || page.contains(&format!(".SH {heading}")),
+            "{name}: no {heading} section"
+        );
+    }
     for section in [
         "NAME",
         "SYNOPSIS",
         "DESCRIPTION",
-        "OPTIONS",
+        "COMMAND LINE",
         "EXIT STATUS",
         "ENVIRONMENT",
         "FILES",

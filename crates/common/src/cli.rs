@@ -17,15 +17,22 @@ pub use clap_complete::Shell;
 use crate::error::{Error, Result};
 use crate::status::Status;
 
-/// The id of the `--completions` argument ([`Completions`]).
+/// The id of the `--completions` argument ([`Standard`]).
 const COMPLETIONS: &str = "completions";
 
-/// `--completions SHELL`, flattened into every tool's `Args`: the tool writes a
-/// completion script for its own flags, generated from the same clap definition as its
-/// help, so the two cannot drift apart.
+/// The heading of the flags every tool has: `--completions`, `-h`, `-V`.
+pub const HELP_HEADING: &str = "Help";
+
+/// `--completions SHELL`, `-h/--help` and `-V/--version`, flattened into every tool's
+/// `Args` (whose command sets `disable_help_flag` and `disable_version_flag`), so that
+/// they stand together under one heading at the end of every help.
+///
+/// The completion script is generated from the same clap definition as the help, so
+/// the two cannot drift apart.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct Completions {
-    /// Print a completion script for SHELL and exit (see --help for where to put it)
+#[command(next_help_heading = HELP_HEADING)]
+pub struct Standard {
+    /// Print a completion script for SHELL and exit
     #[arg(
         long = COMPLETIONS,
         value_name = "SHELL",
@@ -34,6 +41,19 @@ pub struct Completions {
         exclusive = true
     )]
     pub completions: Option<Shell>,
+
+    /// Print help (see more with '--help')
+    #[arg(
+        short = 'h',
+        long = "help",
+        action = clap::ArgAction::Help,
+        long_help = "Print help (see a summary with '-h')"
+    )]
+    help: Option<bool>,
+
+    /// Print version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 /// Parses this process's arguments with `cmd`. `Ok(None)` means there is nothing left to
@@ -156,6 +176,24 @@ pub fn completions_long_help(name: &str) -> String {
     ]
     .join("\n")
 }
+
+/// The man pages' COMMAND LINE section: the flag language the four tools share.
+pub const CONVENTIONS: &str = "\
+The four programs share one flag language; a short flag means the same in every program that has it:
+-t FORMAT, --to FORMAT: the output format (aad-token: raw, json, header; aad-format: json, ndjson, csv, tsv, xml, text, table).
+-o FILE, --output FILE: write to FILE instead of stdout (aad-fetch appends; aad-token replaces it with mode 0600; aad-format creates or truncates it; aad-emulator with --dump).
+-f LIST, --fields LIST: columns (aad-format).
+-j N, --threads N: threads (aad-format).
+-q, --quiet: nothing but errors on stderr (aad-token, aad-fetch, aad-format).
+-v, --verbose: each request and decision on stderr, secrets masked (aad-token, aad-fetch, aad-emulator).
+-h: a summary of the options; --help: all of it, with examples and the exit statuses.
+-V, --version: the version.
+
+A format name where a file belongs (-o csv, -o json) is refused with a hint; -o ./csv means the file. aad-token's -o raw, -o json and -o header are the old spelling of -t, kept for one release with a warning.
+
+A usage error is one line, 'aad-X: error: WHAT', and a 'hint:' line: the flag clap suggests, the values a flag accepts, or 'aad-X --help shows the options'; the exit status is 2.
+
+--completions SHELL prints a completion script for bash, zsh, fish, powershell or elvish (--help says where to install it).";
 
 /// What `--help` prints after the options: the examples, then the exit statuses, the
 /// same table in every tool. `examples` is the text under the `Examples:` heading.

@@ -36,7 +36,7 @@ const EXAMPLES: &str = "
   aad-emulator --live 5 --max-delay 2m --republish-fraction 0.1
 
   # 200,000 synthetic records as NDJSON, without serving:
-  aad-emulator --dump directoryAudits --records 200000 --seed 1 > audits.ndjson";
+  aad-emulator --dump directoryAudits --records 200000 --seed 1 -o audits.ndjson";
 
 /// A local Azure AD + Microsoft Graph reporting service with synthetic data and faults.
 #[derive(Debug, Parser)]
@@ -47,51 +47,82 @@ const EXAMPLES: &str = "
     after_help = aad_common::cli::short_help_epilogue(crate::NAME),
     after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
     mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
+    disable_help_flag = true,
+    disable_version_flag = true,
 )]
 pub struct Args {
     /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    #[arg(
+        help_heading = "Serving",
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1"
+    )]
     pub bind: IpAddr,
 
     /// Port to listen on; 0 picks a free one (printed in the 'listening on' line).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    #[arg(
+        help_heading = "Serving",
+        long,
+        value_name = "PORT",
+        default_value_t = 0
+    )]
     pub port: u16,
 
     /// Serve https with a certificate from a CA generated at start.
-    #[arg(long)]
+    #[arg(help_heading = "Serving", long)]
     pub tls: bool,
 
     /// With --tls: write the CA certificate (PEM) that clients must trust to FILE.
-    #[arg(long, value_name = "FILE", requires = "tls")]
+    #[arg(help_heading = "Serving", long, value_name = "FILE", requires = "tls")]
     pub cert_out: Option<PathBuf>,
 
-    /// Records per report (each sign-in kind has this many).
-    #[arg(long, value_name = "N", default_value_t = 2000)]
-    pub records: usize,
-
-    /// Days of history the records spread over, ending at --now.
-    #[arg(long, value_name = "D", default_value_t = 7)]
-    pub days: u32,
-
-    /// Seed for the synthetic data; the same seed and --now give the same records.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
-
-    /// The newest possible record time (RFC 3339); default: the time of start.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-
     /// Also print 'export' lines that point the tools at this emulator.
-    #[arg(long)]
+    #[arg(help_heading = "Serving", long)]
     pub print_env: bool,
 
     /// Where --print-env writes the client secret, certificate and token files
     /// (default: a new temporary directory, removed at exit).
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Serving", long, value_name = "DIR")]
     pub env_dir: Option<PathBuf>,
+
+    /// Log every request to stderr (secrets redacted).
+    #[arg(help_heading = "Serving", short, long)]
+    pub verbose: bool,
+
+    /// Records per report (each sign-in kind has this many).
+    #[arg(help_heading = "Data", long, value_name = "N", default_value_t = 2000)]
+    pub records: usize,
+
+    /// Days of history the records spread over, ending at --now.
+    #[arg(help_heading = "Data", long, value_name = "D", default_value_t = 7)]
+    pub days: u32,
+
+    /// Seed for the synthetic data; the same seed and --now give the same records.
+    #[arg(help_heading = "Data", long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// The newest possible record time (RFC 3339); default: the time of start.
+    #[arg(help_heading = "Data", long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Print the records of REPORT as NDJSON (newest first) and exit, without serving.
+    #[arg(help_heading = "Data", long, value_name = "REPORT")]
+    pub dump: Option<String>,
+
+    /// With --dump: write the records to FILE (created or truncated) instead of stdout.
+    #[arg(
+        help_heading = "Data",
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        requires = "dump"
+    )]
+    pub output: Option<PathBuf>,
 
     /// Tenant id (GUID) of the emulated tenant.
     #[arg(
+        help_heading = "Tenant",
         long,
         value_name = "GUID",
         default_value = "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"
@@ -99,11 +130,17 @@ pub struct Args {
     pub tenant: String,
 
     /// Verified domain of the emulated tenant (accepted wherever the tenant id is).
-    #[arg(long, value_name = "DOMAIN", default_value = "contoso.onmicrosoft.com")]
+    #[arg(
+        help_heading = "Tenant",
+        long,
+        value_name = "DOMAIN",
+        default_value = "contoso.onmicrosoft.com"
+    )]
     pub tenant_domain: String,
 
     /// Client id of the application that holds AuditLog.Read.All.
     #[arg(
+        help_heading = "Tenant",
         long,
         value_name = "GUID",
         default_value = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -111,111 +148,120 @@ pub struct Args {
     pub client_id: String,
 
     /// Read the application's client secret from FILE instead of generating one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Tenant", long, value_name = "FILE")]
     pub client_secret_file: Option<PathBuf>,
 
     /// Trust this certificate (PEM) for client assertions, besides the built-in demo
     /// certificate. Repeatable.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Tenant", long, value_name = "FILE")]
     pub client_cert: Vec<PathBuf>,
 
+    /// Lifetime of issued access tokens (seconds, or a duration such as 10m).
+    #[arg(help_heading = "Tenant", long, value_name = "S", default_value = "3599", value_parser = parse_seconds)]
+    pub token_ttl: Duration,
+
+    /// The tenant has no Entra ID P1/P2 licence: sign-in reports answer 403.
+    #[arg(help_heading = "Tenant", long)]
+    pub no_premium: bool,
+
     /// Answer every service request no sooner than this many milliseconds after it arrived.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(help_heading = "Faults", long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
 
     /// Enforce a request budget per client and tenant, answering 429 + Retry-After above it.
-    #[arg(long, value_name = "N/DURATION", default_value = "off")]
+    #[arg(
+        help_heading = "Faults",
+        long,
+        value_name = "N/DURATION",
+        default_value = "off"
+    )]
     pub rate_limit: RateSetting,
 
     /// Answer every Nth request to a report endpoint with 429.
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub throttle_every: Option<u64>,
 
     /// The Retry-After seconds sent with --throttle-every answers.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    #[arg(
+        help_heading = "Faults",
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1
+    )]
     pub retry_after: u64,
 
     /// Send Retry-After as an HTTP date instead of seconds.
-    #[arg(long)]
+    #[arg(help_heading = "Faults", long)]
     pub retry_after_date: bool,
 
     /// Answer every Nth request to a report endpoint with 503.
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub fail_every: Option<u64>,
 
     /// Answer every Nth request to a report endpoint with 504.
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub timeout_every: Option<u64>,
 
     /// Cut every Nth response from a report endpoint short: announce its length, send
     /// part of it, close the connection.
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub truncate_every: Option<u64>,
 
     /// Answer every Nth request to a report endpoint with a complete 200 response whose
     /// JSON is cut off halfway (the HTTP framing is right, the document is not).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub garble_every: Option<u64>,
 
     /// Answer every Nth request to a report endpoint with a 200 whose body is JSON but
     /// not a page (`value` is not an array).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Faults", long, value_name = "N")]
     pub malformed_every: Option<u64>,
-
-    /// Write absolute nextLinks with this base instead of the one the client used (to
-    /// test that clients refuse links to other hosts).
-    #[arg(long, value_name = "URL")]
-    pub next_link_base: Option<String>,
 
     /// Make some pages empty (a 'value' of [] with a nextLink), and end chains with an
     /// empty last page.
-    #[arg(long)]
+    #[arg(help_heading = "Faults", long)]
     pub empty_pages: bool,
 
     /// Answer 504 to report queries whose time window is wider than DURATION (or has no
     /// bounds), like the real service timing out on broad queries.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(help_heading = "Faults", long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_window: Option<Duration>,
 
     /// How nextLinks are written.
-    #[arg(long, value_enum, value_name = "STYLE", default_value = "absolute")]
+    #[arg(
+        help_heading = "Faults",
+        long,
+        value_enum,
+        value_name = "STYLE",
+        default_value = "absolute"
+    )]
     pub next_links: NextLinkStyle,
 
-    /// Lifetime of issued access tokens (seconds, or a duration such as 10m).
-    #[arg(long, value_name = "S", default_value = "3599", value_parser = parse_seconds)]
-    pub token_ttl: Duration,
-
-    /// The tenant has no Entra ID P1/P2 licence: sign-in reports answer 403.
-    #[arg(long)]
-    pub no_premium: bool,
+    /// Write absolute nextLinks with this base instead of the one the client used (to
+    /// test that clients refuse links to other hosts).
+    #[arg(help_heading = "Faults", long, value_name = "URL")]
+    pub next_link_base: Option<String>,
 
     /// Keep creating events at RATE per second per report (live mode).
-    #[arg(long, value_name = "RATE")]
+    #[arg(help_heading = "Live mode", long, value_name = "RATE")]
     pub live: Option<f64>,
 
     /// Live mode: each event becomes visible after a random delay up to DURATION,
     /// keeping its original timestamp.
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    #[arg(help_heading = "Live mode", long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     pub max_delay: Duration,
 
     /// Live mode: this fraction of events is republished, enriched, under the same id.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(
+        help_heading = "Live mode",
+        long,
+        value_name = "F",
+        default_value_t = 0.0
+    )]
     pub republish_fraction: f64,
 
-    /// Print the records of REPORT as NDJSON (newest first) and exit, without serving.
-    #[arg(long, value_name = "REPORT")]
-    pub dump: Option<String>,
-
-    /// With --dump: write the records to FILE (created or truncated) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "dump")]
-    pub output: Option<PathBuf>,
-
-    /// Log every request to stderr (secrets redacted).
-    #[arg(short, long)]
-    pub verbose: bool,
-
     #[command(flatten)]
-    pub completions: aad_common::cli::Completions,
+    pub standard: aad_common::cli::Standard,
 }
 
 /// Seconds as a plain number, or a duration with a unit.

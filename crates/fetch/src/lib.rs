@@ -7,7 +7,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`cli`] | the command line as typed, and the man page's extra sections |
+//! | [`cli`] | the command line as typed |
+//! | [`manual`] | the man page's own sections: query flags, times, tokens, paging, state, delivery |
 //! | `settings` | flags + environment + clock → the settings of one run (pure, unit-tested) |
 //! | `reports` | the known reports |
 //! | `target` | what to fetch and each slice's first URL |
@@ -28,6 +29,7 @@
 //! | `progress` | the progress line, `-v` lines, warnings |
 
 pub mod cli;
+pub mod manual;
 
 mod client;
 mod dedup;

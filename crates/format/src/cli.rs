@@ -37,70 +37,77 @@ pub(crate) enum Format {
     after_help = aad_common::cli::short_help_epilogue(crate::NAME),
     after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
     mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
+    disable_help_flag = true,
+    disable_version_flag = true,
 )]
 pub struct Args {
+    /// Output format
+    #[arg(help_heading = "Output", short = 't', long = "to", value_enum, value_name = "FORMAT", default_value_t = Format::Json)]
+    pub(crate) to: Format,
+
+    /// Columns, in order: [NAME=]PATH,... (dot paths; numbers index arrays)
+    #[arg(help_heading = "Output", short = 'f', long, value_name = "LIST", action = ArgAction::Append)]
+    pub(crate) fields: Vec<String>,
+
+    /// Write to FILE (created or truncated) instead of stdout
+    #[arg(
+        help_heading = "Output",
+        short = 'o',
+        long = "output",
+        value_name = "FILE"
+    )]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Indent the JSON output (--to json)
+    #[arg(help_heading = "Output", long)]
+    pub(crate) pretty: bool,
+
+    /// Leave out the header row (csv, tsv, table)
+    #[arg(help_heading = "Output", long)]
+    pub(crate) no_header: bool,
+
+    /// Spreadsheet-safe csv/tsv: UTF-8 BOM, CRLF, ' before formula-like cells
+    #[arg(help_heading = "Output", long)]
+    pub(crate) excel: bool,
+
+    /// Cut table cells to N terminal columns [default: 40]
+    #[arg(help_heading = "Output", long, value_name = "N")]
+    pub(crate) max_width: Option<usize>,
+
+    /// Name of the XML root element [default: records]
+    #[arg(help_heading = "Output", long, value_name = "NAME")]
+    pub(crate) root: Option<String>,
+
+    /// Name of the XML element around each record [default: record]
+    #[arg(help_heading = "Output", long, value_name = "NAME")]
+    pub(crate) item: Option<String>,
+
     /// Files of NDJSON records or Graph pages; none or - reads stdin
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<String>,
 
-    /// Output format
-    #[arg(short = 't', long = "to", value_enum, value_name = "FORMAT", default_value_t = Format::Json)]
-    pub(crate) to: Format,
-
-    /// Write to FILE (created or truncated) instead of stdout
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub(crate) output: Option<PathBuf>,
-
-    /// Columns, in order: [NAME=]PATH,... (dot paths; numbers index arrays)
-    #[arg(short = 'f', long, value_name = "LIST", action = ArgAction::Append)]
-    pub(crate) fields: Vec<String>,
-
-    /// Indent the JSON output (--to json)
-    #[arg(long)]
-    pub(crate) pretty: bool,
-
-    /// Leave out the header row (csv, tsv, table)
-    #[arg(long)]
-    pub(crate) no_header: bool,
-
-    /// Spreadsheet-safe csv/tsv: UTF-8 BOM, CRLF, ' before formula-like cells
-    #[arg(long)]
-    pub(crate) excel: bool,
-
-    /// Name of the XML root element [default: records]
-    #[arg(long, value_name = "NAME")]
-    pub(crate) root: Option<String>,
-
-    /// Name of the XML element around each record [default: record]
-    #[arg(long, value_name = "NAME")]
-    pub(crate) item: Option<String>,
-
-    /// Fail on a key first seen after the first 1000 records (csv, tsv)
-    #[arg(long)]
-    pub(crate) strict_fields: bool,
-
     /// Skip malformed lines, report each, exit 6 at the end
-    #[arg(long)]
+    #[arg(help_heading = "Input", long)]
     pub(crate) skip_invalid: bool,
 
-    /// Cut table cells to N terminal columns [default: 40]
-    #[arg(long, value_name = "N")]
-    pub(crate) max_width: Option<usize>,
+    /// Fail on a key first seen after the first 1000 records (csv, tsv)
+    #[arg(help_heading = "Input", long)]
+    pub(crate) strict_fields: bool,
 
     /// Longest input line accepted, in bytes; K, M, G suffixes [default: 16M]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(help_heading = "Input", long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) max_line: Option<usize>,
 
     /// Threads that format records [default: the CPUs, at most 4]
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(help_heading = "Advanced", short = 'j', long, value_name = "N")]
     pub(crate) threads: Option<usize>,
 
     /// Print no warnings, only errors
-    #[arg(short, long)]
+    #[arg(help_heading = "Advanced", short, long)]
     pub(crate) quiet: bool,
 
     #[command(flatten)]
-    pub(crate) completions: aad_common::cli::Completions,
+    pub(crate) standard: aad_common::cli::Standard,
 }
 
 const LONG_ABOUT: &str = "\
@@ -120,6 +127,9 @@ records. See FORMATS in the man page (man aad-format) for the exact rules.";
 const EXAMPLES: &str = "
   Audit events of the last week as CSV for a spreadsheet (formulas neutralised):
     aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv --excel > audits.csv
+
+  Into a file instead of stdout:
+    aad-format -t csv -o audits.csv audits.ndjson
 
   Chosen columns, renamed, reaching into arrays:
     aad-format -t csv audits.ndjson \\

@@ -32,6 +32,10 @@ const EXAMPLES: &str = "
   # A certificate instead of a secret (PEM with certificate and private key):
   aad-token --certificate ~/.config/aad/app.pem -t json
 
+  # The token in a private file (mode 0600) that later commands read:
+  aad-token -t json -o token.json
+  aad-fetch signIns --since 1d --token-file token.json > signins.ndjson
+
   # Cron, every 15 minutes, reusing the token while it is valid:
   */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson";
 
@@ -91,10 +95,13 @@ next tool in a pipeline. Settings come from flags or the Azure SDK environment v
     after_help = aad_common::cli::short_help_epilogue(crate::NAME),
     after_long_help = aad_common::cli::long_help_epilogue(EXAMPLES),
     mut_arg("completions", |a| a.long_help(aad_common::cli::completions_long_help(crate::NAME))),
+    disable_help_flag = true,
+    disable_version_flag = true,
 )]
 pub struct Args {
     /// Tenant id (GUID) or verified domain.
     #[arg(
+        help_heading = "Credential",
         long,
         value_name = "TENANT",
         env = "AZURE_TENANT_ID",
@@ -104,6 +111,7 @@ pub struct Args {
 
     /// Application (client) id; with a managed identity, selects a user-assigned one.
     #[arg(
+        help_heading = "Credential",
         long,
         value_name = "ID",
         env = "AZURE_CLIENT_ID",
@@ -112,7 +120,7 @@ pub struct Args {
     pub(crate) client_id: Option<String>,
 
     /// Read the client secret from FILE, '-' for stdin (or set AZURE_CLIENT_SECRET).
-    #[arg(
+    #[arg(help_heading = "Credential", 
         long,
         value_name = "FILE",
         value_parser = path,
@@ -122,11 +130,11 @@ pub struct Args {
     pub(crate) client_secret_file: Option<PathBuf>,
 
     /// Refused: a secret on the command line shows in `ps` and shell history.
-    #[arg(long, value_name = "VALUE", hide = true)]
+    #[arg(help_heading = "Credential", long, value_name = "VALUE", hide = true)]
     pub(crate) client_secret: Option<String>,
 
     /// PEM file with the certificate and its RSA private key.
-    #[arg(
+    #[arg(help_heading = "Credential", 
         long,
         value_name = "FILE",
         value_parser = path,
@@ -136,7 +144,7 @@ pub struct Args {
     pub(crate) certificate: Option<PathBuf>,
 
     /// File holding a federated token (workload identity); read again on every request.
-    #[arg(
+    #[arg(help_heading = "Credential", 
         long,
         value_name = "FILE",
         value_parser = path,
@@ -146,19 +154,50 @@ pub struct Args {
     pub(crate) federated_token_file: Option<PathBuf>,
 
     /// Use the managed identity of this Azure resource (same as --credential managed-identity).
-    #[arg(long, conflicts_with = "credential")]
+    #[arg(help_heading = "Credential", long, conflicts_with = "credential")]
     pub(crate) managed_identity: bool,
 
     /// Use this credential kind instead of choosing one from what is configured.
-    #[arg(long, value_enum, value_name = "KIND")]
+    #[arg(help_heading = "Credential", long, value_enum, value_name = "KIND")]
     pub(crate) credential: Option<CredentialKind>,
 
-    /// How to send a client secret: form fields or HTTP Basic.
-    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
-    pub(crate) client_auth: ClientAuth,
+    /// Output format: raw (the token), json (as az account get-access-token), header
+    #[arg(
+        help_heading = "Output",
+        short = 't',
+        long = "to",
+        value_enum,
+        value_name = "FORMAT"
+    )]
+    pub(crate) to: Option<Format>,
+
+    /// Write the token to FILE (replaced whole, mode 0600) instead of stdout
+    ///
+    /// For one release, -o raw, -o json and -o header (--output too) still mean the
+    /// format, as they did before -t/--to existed, with a warning; write -o ./json for a
+    /// file named json.
+    #[arg(help_heading = "Output", short = 'o', long = "output", value_name = "FILE", value_parser = path)]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Print the token's decoded JWT header and claims instead of the token.
+    #[arg(help_heading = "Output", long, conflicts_with = "to")]
+    pub(crate) claims: bool,
+
+    /// Reuse a token from the per-user cache while more than 5 minutes remain.
+    #[arg(help_heading = "Output", long)]
+    pub(crate) cache: bool,
+
+    /// Log each HTTP exchange and decision to stderr (never secrets or tokens).
+    #[arg(help_heading = "Output", short, long, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+
+    /// Print nothing on stderr but errors.
+    #[arg(help_heading = "Output", short, long)]
+    pub(crate) quiet: bool,
 
     /// National cloud preset for the login and Graph hosts.
     #[arg(
+        help_heading = "Service",
         long,
         value_enum,
         value_name = "CLOUD",
@@ -167,8 +206,25 @@ pub struct Args {
     )]
     pub(crate) cloud: Option<Cloud>,
 
+    /// The API the token is for [default: the Microsoft Graph base].
+    #[arg(help_heading = "Service", long, value_name = "URI")]
+    pub(crate) resource: Option<String>,
+
+    /// Send this scope instead of '<resource>/.default'.
+    #[arg(help_heading = "Service", long, value_name = "SCOPE")]
+    pub(crate) scope: Option<String>,
+
+    /// Azure AD token endpoint version [default: v2, or as the --token-url path says].
+    #[arg(help_heading = "Service", long, value_enum, value_name = "VERSION")]
+    pub(crate) endpoint: Option<Endpoint>,
+
+    /// POST to this token endpoint instead (any standards-compliant OAuth2 server).
+    #[arg(help_heading = "Service", long, value_name = "URL")]
+    pub(crate) token_url: Option<String>,
+
     /// Login host [default: from --cloud, https://login.microsoftonline.com].
     #[arg(
+        help_heading = "Service",
         long,
         value_name = "URL",
         env = "AZURE_AUTHORITY_HOST",
@@ -178,6 +234,7 @@ pub struct Args {
 
     /// Microsoft Graph base, the default resource [default: from --cloud, https://graph.microsoft.com].
     #[arg(
+        help_heading = "Service",
         long,
         value_name = "URL",
         env = "AAD_GRAPH_URL",
@@ -185,24 +242,8 @@ pub struct Args {
     )]
     pub(crate) graph_url: Option<String>,
 
-    /// The API the token is for [default: the Microsoft Graph base].
-    #[arg(long, value_name = "URI")]
-    pub(crate) resource: Option<String>,
-
-    /// Send this scope instead of '<resource>/.default'.
-    #[arg(long, value_name = "SCOPE")]
-    pub(crate) scope: Option<String>,
-
-    /// Azure AD token endpoint version [default: v2, or as the --token-url path says].
-    #[arg(long, value_enum, value_name = "VERSION")]
-    pub(crate) endpoint: Option<Endpoint>,
-
-    /// POST to this token endpoint instead (any standards-compliant OAuth2 server).
-    #[arg(long, value_name = "URL")]
-    pub(crate) token_url: Option<String>,
-
     /// Also trust the CA certificates in this PEM file.
-    #[arg(
+    #[arg(help_heading = "Service", 
         long,
         value_name = "FILE",
         value_parser = path,
@@ -211,36 +252,18 @@ pub struct Args {
     )]
     pub(crate) ca_cert: Option<PathBuf>,
 
-    /// Output format: raw (the token), json (as az account get-access-token), header
-    #[arg(short = 't', long = "to", value_enum, value_name = "FORMAT")]
-    pub(crate) to: Option<Format>,
-
-    /// Write the token to FILE (replaced whole, mode 0600) instead of stdout
-    ///
-    /// For one release, -o raw, -o json and -o header (--output too) still mean the
-    /// format, as they did before -t/--to existed, with a warning; write -o ./json for a
-    /// file named json.
-    #[arg(short = 'o', long = "output", value_name = "FILE", value_parser = path)]
-    pub(crate) output: Option<PathBuf>,
-
-    /// Print the token's decoded JWT header and claims instead of the token.
-    #[arg(long, conflicts_with = "to")]
-    pub(crate) claims: bool,
-
-    /// Reuse a token from the per-user cache while more than 5 minutes remain.
-    #[arg(long)]
-    pub(crate) cache: bool,
-
-    /// Log each HTTP exchange and decision to stderr (never secrets or tokens).
-    #[arg(short, long, conflicts_with = "quiet")]
-    pub(crate) verbose: bool,
-
-    /// Print nothing on stderr but errors.
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
+    /// How to send a client secret: form fields or HTTP Basic.
+    #[arg(
+        help_heading = "Advanced",
+        long,
+        value_enum,
+        value_name = "HOW",
+        default_value_t
+    )]
+    pub(crate) client_auth: ClientAuth,
 
     #[command(flatten)]
-    pub(crate) completions: aad_common::cli::Completions,
+    pub(crate) standard: aad_common::cli::Standard,
 }
 
 /// A path; an empty one (`AZURE_CLIENT_CERTIFICATE_PATH=`) means unset, as in the Azure
@@ -290,17 +313,6 @@ Empty variables count as unset, except AAD_CLOUD, which must name a cloud when s
     (
         "FILES",
         "$XDG_CACHE_HOME/aad-tools/token-<hash>.json, or ~/.cache/aad-tools/token-<hash>.json when XDG_CACHE_HOME is unset or not absolute: the --cache files. <hash> is the SHA-256 of the credential kind, token endpoint URL, tenant, client id, scope or resource and endpoint version; the file holds those (without any secret) and the token in the form of -t json. The directory is created with mode 0700 and each file with 0600; a directory or file that other users can read or write, or that another user owns (as under a world-writable XDG_CACHE_HOME), is ignored with a warning. A cache file is read up to 1 MiB, and a cached token is checked like one from the network (visible ASCII, at most 64 KiB, a token type that is an HTTP scheme name); one that fails is ignored with a warning and replaced. A cached token is used while more than 5 minutes of it remain. Files are replaced atomically (a temporary file renamed over the old one), so concurrent runs never read a partial file. A rotated secret does not invalidate a cached token: delete the file or run without --cache.",
-    ),
-    (
-        "EXAMPLES",
-        "aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv > audits.csv\n\
-aad-token -t header | curl -H @- https://graph.microsoft.com/v1.0/auditLogs/directoryAudits\n\
-aad-token --claims | jq .claims.roles\n\
-aad-token --managed-identity --client-id 4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b -t json\n\
-aad-token --cloud usgov --endpoint v1 --resource https://graph.microsoftazure.us\n\
-aad-token --token-url https://idp.example.com/oauth2/token --scope reports.read\n\
-printf %s \"$SECRET\" | aad-token --client-secret-file -\n\
-*/15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/audits.state >> ~/audits.ndjson",
     ),
     (
         "SECURITY",
