@@ -36,7 +36,7 @@ const EXAMPLES: &str = "
   aad-emulator --live 5 --max-delay 2m --republish-fraction 0.1
 
   # 200,000 synthetic records as NDJSON, without serving:
-  aad-emulator --dump directoryAudits --records 200000 --seed 1 -o audits.ndjson";
+  aad-emulator --dump directoryAudits --records 200000 --seed 1 -o synthetic.ndjson";
 
 /// A local Azure AD + Microsoft Graph reporting service with synthetic data and faults.
 #[derive(Debug, Parser)]

@@ -44,7 +44,7 @@ pub(crate) enum Dedup {
 /// EXAMPLES.
 const EXAMPLES: &str = "
   # The last 7 days of audit events (the original article's sample), as NDJSON:
-  aad-token | aad-fetch directoryAudits --since 7d > audits.ndjson
+  aad-token | aad-fetch directoryAudits --since 7d > week.ndjson
 
   # Sign-ins of the last day to CSV. Run `set -o pipefail` first (bash, zsh): without it a
   # pipeline's status is aad-format's, and a failed fetch leaves an empty CSV and status 0.

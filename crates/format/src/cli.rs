@@ -128,8 +128,9 @@ const EXAMPLES: &str = "
   Audit events of the last week as CSV for a spreadsheet (formulas neutralised):
     aad-token | aad-fetch directoryAudits --since 7d | aad-format --to csv --excel > audits.csv
 
-  Into a file instead of stdout:
-    aad-format -t csv -o audits.csv audits.ndjson
+  Into a file instead of stdout (the file is written even when the fetch fails; check
+  both statuses, or run `set -o pipefail` first):
+    aad-fetch signIns --since 1d | aad-format -t csv -o signins.csv
 
   Chosen columns, renamed, reaching into arrays:
     aad-format -t csv audits.ndjson \\

@@ -33,8 +33,8 @@ const EXAMPLES: &str = "
   aad-token --certificate ~/.config/aad/app.pem -t json
 
   # The token in a private file (mode 0600) that later commands read:
-  aad-token -t json -o token.json
-  aad-fetch signIns --since 1d --token-file token.json > signins.ndjson
+  aad-token -t json -o token.json && \\
+      aad-fetch signIns --since 1d --token-file token.json > signins.ndjson
 
   # Cron, every 15 minutes, reusing the token while it is valid:
   */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson";
