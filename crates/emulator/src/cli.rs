@@ -293,7 +293,7 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
     ),
     (
         "FILES",
-        "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).",
+        "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).\n\nWith --dump and -o FILE, the records go to FILE (created or truncated) instead of stdout; a format name as FILE (-o json) is refused as a usage error, -o ./json means the file.",
     ),
     ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-format(1)"),
 ];

@@ -295,7 +295,7 @@ silences the warnings, not the errors.
 
 Status 2 is a usage error: an unknown or malformed option, a bad --fields list, or an \
 option that does not apply to the chosen format (--excel with --to json). Status 7: an \
-input file cannot be opened or read. A closed stdout (aad-format ... | head) ends the \
+input file cannot be opened or read, or the -o FILE cannot be created or written. A closed stdout (aad-format ... | head) ends the \
 run quietly with status 0.",
     ),
     (
@@ -309,8 +309,10 @@ aad-format reads no other environment variables: everything is set by options.",
         "FILES",
         "\
 aad-format reads the FILE arguments in order as one stream (one header, one JSON array, \
-one XML document), or stdin when there are none or for -. It writes only to stdout and \
-stderr.",
+one XML document), or stdin when there are none or for -. It writes to stdout, or with \
+-o FILE to FILE (created, or truncated when it exists, before any input is read), and \
+diagnostics to stderr. A format name given as FILE (-o csv) is refused as a usage error; \
+-o ./csv means the file.",
     ),
     ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-emulator(1), jq(1)"),
 ];
