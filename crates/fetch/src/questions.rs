@@ -258,9 +258,11 @@ pub(crate) fn translate(q: &Questions, shape: Option<Shape>, beta: bool) -> Resu
         return Ok(Translation::default());
     }
     let Some(shape) = shape else {
+        let given = q.given();
+        let verb = if given.len() == 1 { "needs" } else { "need" };
         return Err(Error::usage(format!(
-            "{} need a report whose records aad-fetch knows: signIns (and the beta sign-in kinds), directoryAudits or provisioning",
-            q.given().join(", ")
+            "{} {verb} a report whose records aad-fetch knows: signIns (and the beta sign-in kinds), directoryAudits or provisioning",
+            given.join(", ")
         ))
         .with_hint("for other reports, and the legacy ones, write the condition with --filter"));
     };
