@@ -257,6 +257,23 @@ pub(crate) fn translate(q: &Questions, shape: Option<Shape>, beta: bool) -> Resu
     if q.is_empty() {
         return Ok(Translation::default());
     }
+    let texts = [
+        ("--user", &q.user),
+        ("--app", &q.app),
+        ("--ip", &q.ip),
+        ("--activity", &q.activity),
+        ("--category", &q.category),
+        ("--target-resource", &q.target_resource),
+        ("--initiated-by", &q.initiated_by),
+    ];
+    if let Some((flag, _)) = texts
+        .iter()
+        .find(|(_, value)| value.as_deref().is_some_and(|v| v.trim().is_empty()))
+    {
+        return Err(Error::usage(format!(
+            "{flag} needs a value; an empty one would match nothing"
+        )));
+    }
     let Some(shape) = shape else {
         let given = q.given();
         let verb = if given.len() == 1 { "needs" } else { "need" };

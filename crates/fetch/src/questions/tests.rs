@@ -263,3 +263,16 @@ fn dotted_paths_are_found_outside_strings() {
         assert_eq!(dotted_path(clean), None, "{clean}");
     }
 }
+
+#[test]
+fn empty_values_are_refused() {
+    let q = Questions {
+        app: Some(" ".into()),
+        ..Questions::default()
+    };
+    let err = translate(&q, Some(Shape::SignIns), false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--app needs a value; an empty one would match nothing"
+    );
+}
