@@ -15,4 +15,5 @@ mod fetch_state;
 mod format;
 mod man;
 mod pipeline;
+mod siem;
 mod token;
