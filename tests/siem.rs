@@ -182,10 +182,10 @@ fn golden_expectations_are_valid_and_keep_the_record() {
                 expected.ends_with(b"\n"),
                 "{case}.{target}.json: newline at the end"
             );
-            if let Some(script) = validator(target) {
-                if let Err(report) = validate(script, &expected) {
-                    failures.push(format!("{case}.{target}.json: {report}"));
-                }
+            if let Some(script) = validator(target)
+                && let Err(report) = validate(script, &expected)
+            {
+                failures.push(format!("{case}.{target}.json: {report}"));
             }
         }
         let envelope: BTreeMap<String, Box<RawValue>> =
@@ -251,67 +251,57 @@ fn every_emulator_report_converts_to_valid_events() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Converts an emulator report to Azure Monitor records and checks each one: the
+/// category of its kind, the operation name where it is fixed, and `properties` equal
+/// to the input record byte for byte.
+fn check_azure_envelopes(report: &str, category: &str, operation: Option<&str>) {
+    let records = dump(report);
+    let envelopes = convert("azure-monitor", &records);
+    let (inputs, outputs) = (lines(&records), lines(&envelopes));
+    assert_eq!(
+        inputs.len(),
+        outputs.len(),
+        "{report}: one envelope per record"
+    );
+    for (n, (record, line)) in inputs.iter().zip(&outputs).enumerate() {
+        let at = format!("{report} line {}", n + 1);
+        let envelope: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_slice(line).unwrap_or_else(|e| panic!("{at}: not a JSON object: {e}"));
+        assert_eq!(
+            envelope["category"].get(),
+            format!("\"{category}\""),
+            "{at}"
+        );
+        if let Some(operation) = operation {
+            assert_eq!(
+                envelope["operationName"].get(),
+                format!("\"{operation}\""),
+                "{at}"
+            );
+        }
+        assert_eq!(
+            envelope["properties"].get().as_bytes(),
+            *record,
+            "{at}: properties must be the record byte for byte"
+        );
+    }
+}
+
 #[test]
 #[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn azure_monitor_sign_ins_carry_their_category_and_the_record_bytes() {
     for (report, category) in SIGN_IN_REPORTS {
-        let records = dump(report);
-        let envelopes = convert("azure-monitor", &records);
-        let (inputs, outputs) = (lines(&records), lines(&envelopes));
-        assert_eq!(
-            inputs.len(),
-            outputs.len(),
-            "{report}: one envelope per record"
-        );
-        for (n, (record, line)) in inputs.iter().zip(&outputs).enumerate() {
-            let envelope: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(line)
-                .unwrap_or_else(|e| panic!("{report} line {}: not a JSON object: {e}", n + 1));
-            assert_eq!(
-                envelope["category"].get(),
-                format!("\"{category}\""),
-                "{report} line {}",
-                n + 1
-            );
-            assert_eq!(
-                envelope["operationName"].get(),
-                "\"Sign-in activity\"",
-                "{report} line {}",
-                n + 1
-            );
-            assert_eq!(
-                envelope["properties"].get().as_bytes(),
-                *record,
-                "{report} line {}: properties must be the record byte for byte",
-                n + 1
-            );
-        }
+        check_azure_envelopes(report, category, Some("Sign-in activity"));
     }
 }
 
 #[test]
 #[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn audits_and_provisioning_keep_their_records_in_azure_monitor_form() {
-    for (report, category) in [
-        ("directoryAudits", "AuditLogs"),
-        ("provisioning", "ProvisioningLogs"),
-    ] {
-        let records = dump(report);
-        let envelopes = convert("azure-monitor", &records);
-        for (n, (record, line)) in lines(&records).iter().zip(lines(&envelopes)).enumerate() {
-            let envelope: BTreeMap<String, Box<RawValue>> =
-                serde_json::from_slice(line).expect("envelope");
-            assert_eq!(
-                envelope["category"].get(),
-                format!("\"{category}\""),
-                "{report} line {}",
-                n + 1
-            );
-            assert_eq!(
-                envelope["properties"].get().as_bytes(),
-                *record,
-                "{report} line {}",
-                n + 1
-            );
-        }
-    }
+    check_azure_envelopes("directoryAudits", "AuditLogs", None);
+    check_azure_envelopes(
+        "provisioning",
+        "ProvisioningLogs",
+        Some("Provisioning activity"),
+    );
 }
