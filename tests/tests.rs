@@ -16,5 +16,6 @@ mod fetch_state;
 mod format;
 mod man;
 mod pipeline;
+mod siem;
 mod structure;
 mod token;
