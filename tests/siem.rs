@@ -2,9 +2,6 @@
 //! golden files, every emulator report through the independent validators
 //! (`tests/fixtures/siem/check_ecs.py`, `check_ocsf.py`, standard-library Python), and
 //! the Azure Monitor envelope's category and byte-equal `properties`.
-//!
-//! The tests that need the new targets are ignored until aad-format has them; the ones
-//! that check the test material itself (validators, golden expectations) run now.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -150,7 +147,7 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// The test material itself (runs now).
+// The test material itself.
 
 #[test]
 fn validators_catch_what_they_claim() {
@@ -201,10 +198,9 @@ fn golden_expectations_are_valid_and_keep_the_record() {
 }
 
 // ---------------------------------------------------------------------------------------
-// aad-format (ignored until the targets exist).
+// aad-format.
 
 #[test]
-#[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn golden_cases_convert_byte_for_byte() {
     let mut failures = Vec::new();
     for case in golden_cases() {
@@ -229,7 +225,6 @@ fn golden_cases_convert_byte_for_byte() {
 }
 
 #[test]
-#[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn every_emulator_report_converts_to_valid_events() {
     let mut failures = Vec::new();
     for report in REPORTS {
@@ -288,7 +283,6 @@ fn check_azure_envelopes(report: &str, category: &str, operation: Option<&str>) 
 }
 
 #[test]
-#[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn azure_monitor_sign_ins_carry_their_category_and_the_record_bytes() {
     for (report, category) in SIGN_IN_REPORTS {
         check_azure_envelopes(report, category, Some("Sign-in activity"));
@@ -296,7 +290,6 @@ fn azure_monitor_sign_ins_carry_their_category_and_the_record_bytes() {
 }
 
 #[test]
-#[ignore = "aad-format --to ecs/ocsf/azure-monitor not implemented yet"]
 fn audits_and_provisioning_keep_their_records_in_azure_monitor_form() {
     check_azure_envelopes("directoryAudits", "AuditLogs", None);
     check_azure_envelopes(

@@ -54,6 +54,8 @@ pub(crate) struct Settings {
     pub(crate) max_line: usize,
     /// Threads that render records (1: all on the main thread).
     pub(crate) threads: usize,
+    /// `--tenant-id` (SIEM formats), a GUID in lower case.
+    pub(crate) tenant_id: Option<String>,
 }
 
 /// Checks `args` and fills in the defaults; an option that does not apply to the chosen
@@ -70,7 +72,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
             Ok(())
         }
     };
-    use Format::{Csv, Json, Table, Tsv, Xml};
+    use Format::{AzureMonitor, Csv, Ecs, Json, Ndjson, Ocsf, Table, Text, Tsv, Xml};
     only(args.pretty, "--pretty", &[Json], "json")?;
     only(
         args.no_header,
@@ -88,6 +90,20 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         "csv and tsv",
     )?;
     only(args.max_width.is_some(), "--max-width", &[Table], "table")?;
+    only(
+        !args.fields.is_empty(),
+        "--fields",
+        &[Json, Ndjson, Csv, Tsv, Xml, Text, Table],
+        "json, ndjson, csv, tsv, xml, text and table",
+    )?;
+    let siem = [Ecs, Ocsf, AzureMonitor];
+    only(
+        args.tenant_id.is_some(),
+        "--tenant-id",
+        &siem,
+        "ecs, ocsf and azure-monitor",
+    )?;
+    let tenant_id = args.tenant_id.map(tenant_guid).transpose()?;
 
     let columns = if args.fields.is_empty() {
         None
@@ -131,7 +147,26 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         max_width,
         max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
         threads,
+        tenant_id,
     })
+}
+
+/// `--tenant-id`, which must be a GUID: a domain name cannot go into the schemas'
+/// tenant fields. Written in lower case, as Graph writes ids.
+fn tenant_guid(text: String) -> Result<String> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths = groups.iter().map(|g| g.len()).collect::<Vec<_>>();
+    let hex = groups
+        .iter()
+        .all(|g| g.bytes().all(|c| c.is_ascii_hexdigit()));
+    if lengths == [8, 4, 4, 4, 12] && hex {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(Error::usage(format!(
+            "--tenant-id '{}' is not a GUID (the tenant id, as 5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d; not a domain name)",
+            aad_common::sanitize::printable(&text)
+        )))
+    }
 }
 
 /// The `--to` spelling of a format.

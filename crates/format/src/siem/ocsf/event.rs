@@ -1,0 +1,512 @@
+//! What every OCSF event shares: the classes and their activity captions, enum values
+//! with their labels, the `user`, `actor`, `group`, `entity`, endpoint and device
+//! objects, and [`Event`], which the families fill and which writes itself in the
+//! mapping's key order with `type_uid` = `class_uid * 100 + activity_id`, `metadata`,
+//! `cloud` and `unmapped` (the record's properties that no attribute took, normalized).
+
+use std::borrow::Cow;
+
+use crate::siem::normalize::{self, Numeric};
+use crate::siem::out::Writer;
+use crate::siem::record::Record;
+use crate::siem::tree::Node;
+use crate::siem::values::is_email;
+
+/// An OCSF class: its id, name, category and activity captions.
+pub(crate) struct Class {
+    uid: i64,
+    name: &'static str,
+    category_uid: i64,
+    category_name: &'static str,
+    activities: &'static [(i64, &'static str)],
+}
+
+const IAM: &str = "Identity & Access Management";
+
+pub(crate) const ACCOUNT_CHANGE: Class = Class {
+    uid: 3001,
+    name: "Account Change",
+    category_uid: 3,
+    category_name: IAM,
+    activities: &[
+        (1, "Create"),
+        (2, "Enable"),
+        (3, "Password Change"),
+        (4, "Password Reset"),
+        (5, "Disable"),
+        (6, "Delete"),
+        (10, "MFA Factor Enable"),
+        (11, "MFA Factor Disable"),
+    ],
+};
+
+pub(crate) const AUTHENTICATION: Class = Class {
+    uid: 3002,
+    name: "Authentication",
+    category_uid: 3,
+    category_name: IAM,
+    activities: &[(1, "Logon")],
+};
+
+pub(crate) const ENTITY_MANAGEMENT: Class = Class {
+    uid: 3004,
+    name: "Entity Management",
+    category_uid: 3,
+    category_name: IAM,
+    activities: &[(1, "Create"), (3, "Update"), (4, "Delete"), (9, "Disable")],
+};
+
+pub(crate) const USER_ACCESS: Class = Class {
+    uid: 3005,
+    name: "User Access Management",
+    category_uid: 3,
+    category_name: IAM,
+    activities: &[(1, "Assign Privileges"), (2, "Revoke Privileges")],
+};
+
+pub(crate) const GROUP_MANAGEMENT: Class = Class {
+    uid: 3006,
+    name: "Group Management",
+    category_uid: 3,
+    category_name: IAM,
+    activities: &[
+        (1, "Assign Privileges"),
+        (2, "Revoke Privileges"),
+        (3, "Add User"),
+        (4, "Remove User"),
+        (5, "Delete"),
+        (6, "Create"),
+        (7, "Add Subgroup"),
+        (8, "Remove Subgroup"),
+    ],
+};
+
+pub(crate) const API_ACTIVITY: Class = Class {
+    uid: 6003,
+    name: "API Activity",
+    category_uid: 6,
+    category_name: "Application Activity",
+    activities: &[(1, "Create"), (3, "Update"), (4, "Delete")],
+};
+
+/// An enum value and its label: the caption, or for 99 (Other) the source value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Enum<'t> {
+    pub(crate) id: i64,
+    pub(crate) label: &'t str,
+}
+
+impl<'t> Enum<'t> {
+    /// A known value with its caption.
+    pub(crate) const fn known(id: i64, caption: &'t str) -> Enum<'t> {
+        Enum { id, label: caption }
+    }
+
+    /// 99 with the source value, or 0 `Unknown` when there is none to show.
+    pub(crate) fn other(raw: Option<&'t str>) -> Enum<'t> {
+        match raw {
+            Some(raw) => Enum { id: 99, label: raw },
+            None => Enum::known(0, "Unknown"),
+        }
+    }
+}
+
+/// An activity of `class` by id (its caption), or `Other`/`Unknown` from `raw`.
+pub(crate) fn activity<'t>(class: &Class, id: Option<i64>, raw: Option<&'t str>) -> Enum<'t> {
+    id.and_then(|id| class.activities.iter().find(|(known, _)| *known == id))
+        .map_or_else(
+            || Enum::other(raw),
+            |(id, caption)| Enum::known(*id, caption),
+        )
+}
+
+/// An activity of `class` chosen by a source value (`ids`, compared ignoring case), or
+/// `Other` with the value.
+pub(crate) fn activity_by<'t>(
+    class: &Class,
+    value: Option<&'t str>,
+    ids: &[(&str, i64)],
+) -> Enum<'t> {
+    let id = ids
+        .iter()
+        .find(|(name, _)| value.is_some_and(|v| v.eq_ignore_ascii_case(name)))
+        .map(|(_, id)| *id);
+    activity(class, id, value)
+}
+
+/// `status_id` from a result word: success 1, failure 2, another word 99, none 0.
+pub(crate) fn status_of(result: Option<&str>) -> Enum<'_> {
+    match result {
+        Some(r) if r.eq_ignore_ascii_case("success") => Enum::known(1, "Success"),
+        Some(r) if r.eq_ignore_ascii_case("failure") => Enum::known(2, "Failure"),
+        other => Enum::other(other),
+    }
+}
+
+/// An OCSF `user` object; written only when it has a `uid` or a `name`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct User<'t> {
+    pub(crate) uid: Option<&'t str>,
+    /// The user principal name: `name`, and `email_addr` when it is one.
+    pub(crate) upn: Option<&'t str>,
+    /// A name that is not a UPN (applications, provisioned identities).
+    pub(crate) name: Option<&'t str>,
+    pub(crate) display_name: Option<&'t str>,
+    /// 1 User or 4 Service.
+    pub(crate) service: bool,
+}
+
+impl<'t> User<'t> {
+    /// `name`: the UPN, else the plain name, else (without a uid) the display name.
+    fn name(&self) -> Option<&'t str> {
+        self.upn
+            .or(self.name)
+            .or(self.display_name.filter(|_| self.uid.is_none()))
+    }
+
+    /// True when OCSF can name this user (`uid` or `name`).
+    pub(crate) fn is_named(&self) -> bool {
+        self.uid.is_some() || self.name().is_some()
+    }
+
+    fn write(&self, w: &mut Writer<'_>, key: &str) {
+        if !self.is_named() {
+            return;
+        }
+        let user = w.object(key);
+        w.str("uid", self.uid);
+        w.str("name", self.name());
+        w.str("email_addr", self.upn.filter(|upn| is_email(upn)));
+        w.str("display_name", self.display_name);
+        let kind = if self.service {
+            Enum::known(4, "Service")
+        } else {
+            Enum::known(1, "User")
+        };
+        w.int("type_id", kind.id);
+        w.str("type", Some(kind.label));
+        w.close(user);
+    }
+}
+
+/// An OCSF `actor`: a user, or an application (with its service principal as user).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Actor<'t> {
+    pub(crate) user: User<'t>,
+    pub(crate) app_name: Option<&'t str>,
+    pub(crate) app_uid: Option<&'t str>,
+}
+
+/// An OCSF `group` (also `subgroup`).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Group<'t> {
+    pub(crate) uid: Option<&'t str>,
+    pub(crate) name: Option<&'t str>,
+    pub(crate) kind: Option<&'t str>,
+}
+
+/// An OCSF `entity` (managed_entity).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entity<'t> {
+    pub(crate) uid: Option<&'t str>,
+    pub(crate) name: Option<&'t str>,
+    pub(crate) kind: Enum<'t>,
+}
+
+/// `src_endpoint`: an address with what Entra knows of it, or the service's name.
+#[derive(Debug, Default)]
+pub(crate) struct Endpoint<'t> {
+    pub(crate) ip: Option<&'t str>,
+    pub(crate) svc_name: Option<&'t str>,
+    pub(crate) autonomous_system: Option<i64>,
+    pub(crate) city: Option<&'t str>,
+    pub(crate) region: Option<&'t str>,
+    pub(crate) country: Option<&'t str>,
+    pub(crate) coordinates: Option<(f64, f64)>,
+}
+
+/// The host profile's `device`.
+#[derive(Debug, Default)]
+pub(crate) struct Device<'t> {
+    pub(crate) uid: Option<&'t str>,
+    pub(crate) name: Option<&'t str>,
+    pub(crate) os: Option<(&'t str, Enum<'t>)>,
+    pub(crate) is_compliant: Option<bool>,
+    pub(crate) is_managed: Option<bool>,
+}
+
+/// One OCSF event, before it is written.
+pub(crate) struct Event<'t> {
+    pub(crate) class: &'static Class,
+    pub(crate) activity: Enum<'t>,
+    pub(crate) severity: Enum<'t>,
+    pub(crate) status: Enum<'t>,
+    pub(crate) status_code: Option<Cow<'t, str>>,
+    pub(crate) status_detail: Option<&'t str>,
+    pub(crate) message: Option<Cow<'t, str>>,
+    pub(crate) duration: Option<i64>,
+    /// `metadata.product.feature.name`.
+    pub(crate) feature: &'t str,
+    pub(crate) uid: Option<&'t str>,
+    pub(crate) correlation_uid: Option<&'t str>,
+    pub(crate) tenant: Option<&'t str>,
+    pub(crate) actor: Option<Actor<'t>>,
+    pub(crate) user: Option<User<'t>>,
+    pub(crate) group: Option<Group<'t>>,
+    pub(crate) subgroup: Option<Group<'t>>,
+    pub(crate) privileges: Option<Cow<'t, str>>,
+    pub(crate) entity: Option<Entity<'t>>,
+    /// `api.operation` and `api.service.name`.
+    pub(crate) api: Option<(&'t str, Option<&'t str>)>,
+    pub(crate) src_endpoint: Endpoint<'t>,
+    /// `service.uid` and `service.name`.
+    pub(crate) service: (Option<&'t str>, Option<&'t str>),
+    /// `dst_endpoint.uid` and `dst_endpoint.svc_name`.
+    pub(crate) dst_endpoint: (Option<&'t str>, Option<&'t str>),
+    pub(crate) session_uid: Option<&'t str>,
+    pub(crate) user_agent: Option<&'t str>,
+    pub(crate) auth_protocol: Option<Enum<'t>>,
+    pub(crate) logon_type: Option<Enum<'t>>,
+    pub(crate) is_mfa: Option<bool>,
+    pub(crate) is_remote: Option<bool>,
+    pub(crate) device: Option<Device<'t>>,
+}
+
+impl<'t> Event<'t> {
+    /// An event of `class` with nothing but the class, activity and feature set.
+    pub(crate) fn new(class: &'static Class, activity: Enum<'t>, feature: &'t str) -> Event<'t> {
+        Event {
+            class,
+            activity,
+            severity: Enum::known(1, "Informational"),
+            status: Enum::known(0, "Unknown"),
+            status_code: None,
+            status_detail: None,
+            message: None,
+            duration: None,
+            feature,
+            uid: None,
+            correlation_uid: None,
+            tenant: None,
+            actor: None,
+            user: None,
+            group: None,
+            subgroup: None,
+            privileges: None,
+            entity: None,
+            api: None,
+            src_endpoint: Endpoint::default(),
+            service: (None, None),
+            dst_endpoint: (None, None),
+            session_uid: None,
+            user_agent: None,
+            auth_protocol: None,
+            logon_type: None,
+            is_mfa: None,
+            is_remote: None,
+            device: None,
+        }
+    }
+
+    /// Appends the event, with `unmapped` taken from `record`.
+    pub(crate) fn write(&self, record: &Record<'_>, unmapped: &Unmapped, w: &mut Writer<'_>) {
+        let doc = w.document();
+        let class = self.class;
+        w.int("class_uid", class.uid);
+        w.str("class_name", Some(class.name));
+        w.int("category_uid", class.category_uid);
+        w.str("category_name", Some(class.category_name));
+        enumerated(w, "activity_id", "activity_name", self.activity);
+        let caption = if self.activity.id == 99 {
+            "Other"
+        } else {
+            self.activity.label
+        };
+        w.int("type_uid", class.uid * 100 + self.activity.id);
+        w.str("type_name", Some(&format!("{}: {caption}", class.name)));
+        w.int("time", record.time.epoch_millis());
+        enumerated(w, "severity_id", "severity", self.severity);
+        enumerated(w, "status_id", "status", self.status);
+        w.str("status_code", self.status_code.as_deref());
+        w.str("status_detail", self.status_detail);
+        w.str("message", self.message.as_deref());
+        if let Some(duration) = self.duration {
+            w.int("duration", duration);
+        }
+        self.metadata(record.kind.category(), record.time_text, w);
+        if let Some(actor) = &self.actor {
+            let object = w.object("actor");
+            actor.user.write(w, "user");
+            w.str("app_name", actor.app_name);
+            w.str("app_uid", actor.app_uid);
+            w.close(object);
+        }
+        if let Some(user) = &self.user {
+            user.write(w, "user");
+        }
+        for (key, group) in [("group", &self.group), ("subgroup", &self.subgroup)] {
+            if let Some(group) = group {
+                let object = w.object(key);
+                w.str("uid", group.uid);
+                w.str("name", group.name);
+                w.str("type", group.kind);
+                w.close(object);
+            }
+        }
+        if let Some(privilege) = &self.privileges {
+            let list = w.array("privileges");
+            w.element_str(privilege);
+            w.close(list);
+        }
+        self.entity_and_api(w);
+        self.endpoints(w);
+        if let Some(protocol) = self.auth_protocol {
+            enumerated(w, "auth_protocol_id", "auth_protocol", protocol);
+        }
+        if let Some(logon_type) = self.logon_type {
+            enumerated(w, "logon_type_id", "logon_type", logon_type);
+        }
+        w.bool("is_mfa", self.is_mfa);
+        w.bool("is_remote", self.is_remote);
+        self.device(w);
+        let cloud = w.object("cloud");
+        w.str("provider", Some("Azure"));
+        w.close(cloud);
+        unmapped.write(record, w);
+        w.close(doc);
+    }
+
+    fn metadata(&self, log_name: &str, original_time: &str, w: &mut Writer<'_>) {
+        let metadata = w.object("metadata");
+        w.str("version", Some("1.8.0"));
+        let product = w.object("product");
+        w.str("name", Some("Microsoft Entra ID"));
+        w.str("vendor_name", Some("Microsoft"));
+        let feature = w.object("feature");
+        w.str("name", Some(self.feature));
+        w.close(feature);
+        w.close(product);
+        let profiles = w.array("profiles");
+        w.element_str("cloud");
+        if self.device.is_some() {
+            w.element_str("host");
+        }
+        w.close(profiles);
+        w.str("uid", self.uid);
+        w.str("correlation_uid", self.correlation_uid);
+        w.str("original_time", Some(original_time));
+        w.str("log_name", Some(log_name));
+        w.str("tenant_uid", self.tenant);
+        w.close(metadata);
+    }
+
+    fn entity_and_api(&self, w: &mut Writer<'_>) {
+        if let Some(entity) = &self.entity {
+            let object = w.object("entity");
+            w.str("uid", entity.uid);
+            w.str("name", entity.name);
+            enumerated(w, "type_id", "type", entity.kind);
+            w.close(object);
+        }
+        if let Some((operation, service)) = self.api {
+            let api = w.object("api");
+            w.str("operation", Some(operation));
+            let object = w.object("service");
+            w.str("name", service);
+            w.close(object);
+            w.close(api);
+        }
+    }
+
+    fn endpoints(&self, w: &mut Writer<'_>) {
+        let src = &self.src_endpoint;
+        let endpoint = w.object("src_endpoint");
+        w.str("ip", src.ip);
+        w.str("svc_name", src.svc_name);
+        let asn = w.object("autonomous_system");
+        if let Some(number) = src.autonomous_system {
+            w.int("number", number);
+        }
+        w.close(asn);
+        if src.city.is_some() || src.region.is_some() || src.country.is_some() {
+            let location = w.object("location");
+            w.str("city", src.city);
+            w.str("region", src.region);
+            w.str("country", src.country);
+            if let Some((lat, long)) = src.coordinates {
+                w.float("lat", lat);
+                w.float("long", long);
+            }
+            w.close(location);
+        }
+        w.close(endpoint);
+        let service = w.object("service");
+        w.str("uid", self.service.0);
+        w.str("name", self.service.1);
+        w.close(service);
+        let dst = w.object("dst_endpoint");
+        w.str("uid", self.dst_endpoint.0);
+        w.str("svc_name", self.dst_endpoint.1);
+        w.close(dst);
+        let session = w.object("session");
+        w.str("uid", self.session_uid);
+        w.close(session);
+        let request = w.object("http_request");
+        w.str("user_agent", self.user_agent);
+        w.close(request);
+    }
+
+    fn device(&self, w: &mut Writer<'_>) {
+        let Some(device) = &self.device else { return };
+        let object = w.object("device");
+        enumerated(w, "type_id", "type", Enum::known(0, "Unknown"));
+        w.str("uid", device.uid);
+        w.str("name", device.name);
+        if let Some((name, kind)) = device.os {
+            let os = w.object("os");
+            w.str("name", Some(name));
+            enumerated(w, "type_id", "type", kind);
+            w.close(os);
+        }
+        w.bool("is_compliant", device.is_compliant);
+        w.bool("is_managed", device.is_managed);
+        w.close(object);
+    }
+}
+
+/// `id_key: id, label_key: label`.
+fn enumerated(w: &mut Writer<'_>, id_key: &str, label_key: &str, value: Enum<'_>) {
+    w.int(id_key, value.id);
+    w.str(label_key, Some(value.label));
+}
+
+/// Which top-level properties `unmapped` leaves out: those an attribute took, and
+/// those of `candidates` that carry nothing.
+pub(crate) struct Unmapped {
+    /// Left out when absent or when an attribute took them (`taken`).
+    pub(crate) candidates: &'static [&'static str],
+    /// The candidates an attribute took.
+    pub(crate) taken: Vec<&'static str>,
+    /// The record's numeric properties (`normalize`).
+    pub(crate) numbers: &'static [Numeric],
+}
+
+impl Unmapped {
+    fn write(&self, record: &Record<'_>, w: &mut Writer<'_>) {
+        let skip = |name: &str, value: &Node<'_>| {
+            self.candidates.contains(&name) && (is_absent(value) || self.taken.contains(&name))
+        };
+        if normalize::has_members(record.members, skip) {
+            normalize::write_object(w, "unmapped", record.members, self.numbers, skip);
+        }
+    }
+}
+
+/// Null, an empty or blank string, or the zero GUID: carries nothing.
+fn is_absent(value: &Node<'_>) -> bool {
+    match value {
+        Node::Null => true,
+        Node::Str(text) => text.trim().is_empty() || text == "00000000-0000-0000-0000-000000000000",
+        _ => false,
+    }
+}
