@@ -141,9 +141,11 @@ Examples:
     aad-fetch directoryAudits --since 1h | aad-format --to text | less
     aad-fetch signIns --since 1d | aad-format -t table -f userPrincipalName,status.errorCode
 
-  Sign-ins for a SIEM: Elastic Common Schema, OCSF, or the Azure Monitor export shape:
+  Into a SIEM: Elastic Common Schema, OCSF, or the Azure Monitor export record:
     aad-fetch signIns --since 1h | aad-format --to ecs > signins.ecs.ndjson
-    aad-fetch directoryAudits --since 1h | aad-format --to ocsf --tenant-id \"$TENANT_GUID\"
+    aad-fetch directoryAudits --since 1h \\
+      | aad-format --to ocsf --tenant-id 5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+    aad-fetch provisioning --since 1d | aad-format --to azure-monitor
 
   Whole Graph pages work too:
     aad-fetch directoryAudits --pages | aad-format --to ndjson

@@ -274,8 +274,27 @@ mod tests {
             (&["--item", "i"], &["xml"]),
             (&["--strict-fields"], &["csv", "tsv"]),
             (&["--max-width", "9"], &["table"]),
+            (
+                &["--fields", "a"],
+                &["json", "ndjson", "csv", "tsv", "xml", "text", "table"],
+            ),
+            (
+                &["--tenant-id", "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"],
+                &["ecs", "ocsf", "azure-monitor"],
+            ),
         ] {
-            for to in ["json", "ndjson", "csv", "tsv", "xml", "text", "table"] {
+            for to in [
+                "json",
+                "ndjson",
+                "csv",
+                "tsv",
+                "xml",
+                "text",
+                "table",
+                "ecs",
+                "ocsf",
+                "azure-monitor",
+            ] {
                 let mut args = vec!["-t", to];
                 args.extend_from_slice(option);
                 let resolved = resolve_args(&args);
@@ -335,6 +354,35 @@ mod tests {
             resolve_args(&["--max-line", "64K"]).unwrap().max_line,
             64 << 10
         );
+    }
+
+    #[test]
+    fn the_tenant_is_a_guid_in_lower_case() {
+        let s = resolve_args(&[
+            "-t",
+            "ocsf",
+            "--tenant-id",
+            "5F2B3C4D-6E7F-4A8B-9C0D-1E2F3A4B5C6D",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.tenant_id.as_deref(),
+            Some("5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d")
+        );
+        assert_eq!(resolve_args(&["-t", "ecs"]).unwrap().tenant_id, None);
+        for bad in [
+            "contoso.com",
+            "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6",
+            "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6g",
+            "{5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d}",
+            "5f2b3c4d6e7f4a8b9c0d1e2f3a4b5c6d",
+        ] {
+            let err = usage_error(&["-t", "azure-monitor", "--tenant-id", bad]);
+            assert!(
+                err.starts_with(&format!("--tenant-id '{bad}' is not a GUID")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

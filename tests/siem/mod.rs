@@ -2,6 +2,13 @@
 //! golden files, every emulator report through the independent validators
 //! (`tests/fixtures/siem/check_ecs.py`, `check_ocsf.py`, standard-library Python), and
 //! the Azure Monitor envelope's category and byte-equal `properties`.
+//!
+//! `robust` adds unexpected shapes, legacy records and randomly mutated records;
+//! `options` the command line (`--tenant-id`, options that do not apply, threads,
+//! pages, a record that stops the run).
+
+mod options;
+mod robust;
 
 use std::collections::BTreeMap;
 use std::io::Write;
