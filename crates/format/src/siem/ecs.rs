@@ -52,7 +52,7 @@ fn event_head(w: &mut Writer<'_>, category: &str, types: &[&str]) {
 /// `event.module` and `event.dataset`, which every family writes last.
 fn event_tail(w: &mut Writer<'_>, dataset: &str) {
     w.str("module", Some("entra"));
-    w.str("dataset", Some(&format!("entra.{dataset}")));
+    w.str("dataset", Some(dataset));
 }
 
 fn cloud(w: &mut Writer<'_>, tenant: Option<&str>) {
@@ -137,7 +137,7 @@ fn sign_in_fields(record: &Record<'_>, s: &SignIn<'_>, tenant: Option<&str>, w: 
         s.failure_reason.filter(|_| s.failed == Some(true)),
     );
     w.str("id", s.id);
-    event_tail(w, "signin");
+    event_tail(w, "entra.signin");
     w.close(event);
     w.str("message", s.message().as_deref());
     cloud(w, tenant.or(s.resource_tenant_id).or(s.home_tenant_id));
@@ -226,7 +226,7 @@ fn audit_fields(a: &Audit<'_>, tenant: Option<&str>, w: &mut Writer<'_>) {
     w.str("reason", a.result_reason);
     w.str("id", a.id);
     w.str("provider", a.logged_by_service);
-    event_tail(w, "audit");
+    event_tail(w, "entra.audit");
     w.close(event);
     cloud(w, tenant);
     let mut users = Vec::new();
@@ -308,7 +308,7 @@ fn provisioning_fields(p: &Provisioning<'_>, tenant: Option<&str>, w: &mut Write
     if let Some(ns) = p.duration_ms.and_then(|ms| ms.checked_mul(1_000_000)) {
         w.int("duration", ns);
     }
-    event_tail(w, "provisioning");
+    event_tail(w, "entra.provisioning");
     w.close(event);
     cloud(w, tenant.or(p.tenant_id));
     let mut users = Vec::new();
@@ -333,7 +333,7 @@ fn provisioning_fields(p: &Provisioning<'_>, tenant: Option<&str>, w: &mut Write
 }
 
 /// `entra`: the Azure Monitor category and the normalized record.
-fn entra(record: &Record<'_>, dataset: &str, numbers: &[Numeric], w: &mut Writer<'_>) {
+fn entra(record: &Record<'_>, dataset: &'static str, numbers: &[Numeric], w: &mut Writer<'_>) {
     let entra = w.object("entra");
     w.str("category", Some(record.kind.category()));
     normalize::write_object(w, dataset, record.members, numbers, |_, _| false);

@@ -83,77 +83,100 @@ pub(crate) const UNKNOWN: &str = "not a sign-in, directory audit or provisioning
      provisioningStatusInfo, provisioningSteps, jobId, cycleId, signinDateTime or eventTime \
      has a value)";
 
-const PROVISIONING_KEYS: [&str; 5] = [
-    "provisioningAction",
-    "provisioningStatusInfo",
-    "provisioningSteps",
-    "jobId",
-    "cycleId",
-];
+/// What the kind rules look at, gathered in one pass over the members (null values
+/// count as missing).
+#[derive(Default)]
+struct Clues<'t> {
+    audit: bool,
+    provisioning: bool,
+    created: bool,
+    legacy_sign_in: bool,
+    legacy_audit: bool,
+    event_types: &'t [Node<'t>],
+    msi_type: Option<&'t str>,
+    credential_type: Option<&'t str>,
+    user: bool,
+    service_principal: bool,
+    interactive: Option<bool>,
+}
+
+impl<'t> Clues<'t> {
+    fn of(record: &'t Members<'t>) -> Clues<'t> {
+        let mut c = Clues::default();
+        for (key, value) in record {
+            if matches!(value, Node::Null) {
+                continue;
+            }
+            match &**key {
+                "activityDisplayName" => c.audit = true,
+                "provisioningAction"
+                | "provisioningStatusInfo"
+                | "provisioningSteps"
+                | "jobId"
+                | "cycleId" => c.provisioning = true,
+                "createdDateTime" => c.created = true,
+                "signinDateTime" => c.legacy_sign_in = true,
+                "eventTime" => c.legacy_audit = true,
+                "signInEventTypes" => c.event_types = value.elements().unwrap_or(&[]),
+                "managedServiceIdentity" => {
+                    c.msi_type = value.get("msiType").and_then(Node::as_str);
+                }
+                "clientCredentialType" => c.credential_type = value.as_str(),
+                "userId" | "userPrincipalName" => c.user |= id(Some(value)).is_some(),
+                "servicePrincipalId" => c.service_principal |= id(Some(value)).is_some(),
+                "servicePrincipalName" => c.service_principal |= text(Some(value)).is_some(),
+                "isInteractive" => c.interactive = value.as_bool(),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// Sign-in kind, first match wins: beta `signInEventTypes`; a managed identity; a
+    /// service principal without a user; `isInteractive: false`; else interactive
+    /// (v1.0's `signIns` lists interactive user sign-ins).
+    fn sign_in_kind(&self) -> SignInKind {
+        const BY_PRIORITY: [(&str, SignInKind); 4] = [
+            ("managedIdentity", SignInKind::ManagedIdentity),
+            ("servicePrincipal", SignInKind::ServicePrincipal),
+            ("nonInteractiveUser", SignInKind::NonInteractiveUser),
+            ("interactiveUser", SignInKind::InteractiveUser),
+        ];
+        let listed = |name: &str| self.event_types.iter().any(|t| same(t.as_str(), name));
+        if let Some((_, kind)) = BY_PRIORITY.iter().find(|(name, _)| listed(name)) {
+            *kind
+        } else if same(self.msi_type, "userAssigned")
+            || same(self.msi_type, "systemAssigned")
+            || same(self.credential_type, "managedIdentity")
+        {
+            SignInKind::ManagedIdentity
+        } else if !self.user && self.service_principal {
+            SignInKind::ServicePrincipal
+        } else if self.interactive == Some(false) {
+            SignInKind::NonInteractiveUser
+        } else {
+            SignInKind::InteractiveUser
+        }
+    }
+}
 
 /// The kind of the record whose top-level members are `record`.
 pub(crate) fn detect<'t>(record: &'t Members<'t>) -> Option<Kind> {
-    let get = |key: &str| {
-        record
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
-            .filter(|v| !matches!(v, Node::Null))
-    };
+    let clues = Clues::of(record);
     let kind = |family, legacy| Some(Kind { family, legacy });
-    if get("activityDisplayName").is_some() {
+    if clues.audit {
         kind(Family::Audit, false)
-    } else if PROVISIONING_KEYS.iter().any(|key| get(key).is_some()) {
+    } else if clues.provisioning {
         kind(Family::Provisioning, false)
-    } else if get("createdDateTime").is_some() {
-        kind(Family::SignIn(sign_in_kind(&get)), false)
-    } else if get("signinDateTime").is_some() {
-        kind(Family::SignIn(sign_in_kind(&get)), true)
-    } else if get("eventTime").is_some() {
+    } else if clues.created {
+        kind(Family::SignIn(clues.sign_in_kind()), false)
+    } else if clues.legacy_sign_in {
+        kind(Family::SignIn(clues.sign_in_kind()), true)
+    } else if clues.legacy_audit {
         kind(Family::Audit, true)
     } else {
         None
     }
-}
-
-/// Sign-in kind, first match wins: beta `signInEventTypes`; a managed identity; a
-/// service principal without a user; `isInteractive: false`; else interactive (v1.0's
-/// `signIns` lists interactive user sign-ins).
-fn sign_in_kind<'t>(get: &impl Fn(&str) -> Option<&'t Node<'t>>) -> SignInKind {
-    const BY_PRIORITY: [(&str, SignInKind); 4] = [
-        ("managedIdentity", SignInKind::ManagedIdentity),
-        ("servicePrincipal", SignInKind::ServicePrincipal),
-        ("nonInteractiveUser", SignInKind::NonInteractiveUser),
-        ("interactiveUser", SignInKind::InteractiveUser),
-    ];
-    let types = get("signInEventTypes")
-        .and_then(Node::elements)
-        .unwrap_or(&[]);
-    let listed = |name: &str| types.iter().any(|t| same(t.as_str(), name));
-    if let Some((_, kind)) = BY_PRIORITY.iter().find(|(name, _)| listed(name)) {
-        return *kind;
-    }
-    let msi_type = get("managedServiceIdentity").and_then(|m| m.get("msiType"));
-    let msi_type = msi_type.and_then(Node::as_str);
-    if same(msi_type, "userAssigned")
-        || same(msi_type, "systemAssigned")
-        || same(
-            get("clientCredentialType").and_then(Node::as_str),
-            "managedIdentity",
-        )
-    {
-        return SignInKind::ManagedIdentity;
-    }
-    let has_user = id(get("userId")).is_some() || id(get("userPrincipalName")).is_some();
-    let has_service_principal =
-        id(get("servicePrincipalId")).is_some() || text(get("servicePrincipalName")).is_some();
-    if !has_user && has_service_principal {
-        return SignInKind::ServicePrincipal;
-    }
-    if get("isInteractive").and_then(Node::as_bool) == Some(false) {
-        return SignInKind::NonInteractiveUser;
-    }
-    SignInKind::InteractiveUser
 }
 
 #[cfg(test)]

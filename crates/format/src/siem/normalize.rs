@@ -80,10 +80,11 @@ fn number_in<'a>(text: &str) -> Option<Node<'a>> {
 }
 
 /// Writes the object `members` as the normalized value of `key`, leaving out the
-/// members `skip` names; `numbers` are the record's numeric properties.
+/// members `skip` names (and the whole object when nothing is left); `numbers` are the
+/// record's numeric properties.
 pub(crate) fn write_object(
     w: &mut Writer<'_>,
-    key: &str,
+    key: &'static str,
     members: &Members<'_>,
     numbers: &[Numeric],
     skip: impl Fn(&str, &Node<'_>) -> bool,
@@ -95,14 +96,7 @@ pub(crate) fn write_object(
             write_member(w, member, numbers);
         }
     }
-    w.close_kept(mark);
-}
-
-/// True when `members` has a member that [`write_object`] would write.
-pub(crate) fn has_members(members: &Members<'_>, skip: impl Fn(&str, &Node<'_>) -> bool) -> bool {
-    members
-        .iter()
-        .any(|(name, value)| !matches!(value, Node::Null) && !skip(name, value))
+    w.close(mark);
 }
 
 /// Writes one object member; a key borrowed from the input held no escape and is
@@ -110,7 +104,7 @@ pub(crate) fn has_members(members: &Members<'_>, skip: impl Fn(&str, &Node<'_>) 
 fn write_member(w: &mut Writer<'_>, (name, value): &(Cow<'_, str>, Node<'_>), rules: &[Numeric]) {
     match name {
         Cow::Borrowed(name) => w.key_unescaped(name),
-        Cow::Owned(name) => w.key(name),
+        Cow::Owned(name) => w.key_escaped(name),
     }
     write_value(w, value, rule(rules, name));
 }

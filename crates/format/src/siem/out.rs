@@ -40,16 +40,16 @@ impl<'b> Writer<'b> {
     }
 
     /// Opens the object that is the value of `key`.
-    pub(crate) fn object(&mut self, key: &str) -> Mark {
+    pub(crate) fn object(&mut self, key: &'static str) -> Mark {
         self.open(key, b'{', b'}')
     }
 
     /// Opens the array that is the value of `key`.
-    pub(crate) fn array(&mut self, key: &str) -> Mark {
+    pub(crate) fn array(&mut self, key: &'static str) -> Mark {
         self.open(key, b'[', b']')
     }
 
-    fn open(&mut self, key: &str, open: u8, close: u8) -> Mark {
+    fn open(&mut self, key: &'static str, open: u8, close: u8) -> Mark {
         let start = self.buf.len();
         self.key(key);
         self.buf.push(open);
@@ -81,8 +81,14 @@ impl<'b> Writer<'b> {
         }
     }
 
-    /// `"key":`, after a comma where one is needed.
-    pub(crate) fn key(&mut self, key: &str) {
+    /// `"key":`, after a comma where one is needed, for the mappings' own keys (plain
+    /// ASCII names that need no escaping).
+    pub(crate) fn key(&mut self, key: &'static str) {
+        self.key_unescaped(key);
+    }
+
+    /// `"key":` for a key read from the input, escaped where needed.
+    pub(crate) fn key_escaped(&mut self, key: &str) {
         self.separator();
         self.string(key);
         self.buf.push(b':');
@@ -112,13 +118,18 @@ impl<'b> Writer<'b> {
         self.buf.extend_from_slice(b"null");
     }
 
-    /// A string value, escaped as serde_json escapes it.
+    /// A string value, escaped as serde_json escapes it: most strings need no escape
+    /// and are copied as they are (serde_json's call costs more than the check).
     pub(crate) fn string(&mut self, text: &str) {
-        // Writing to a Vec cannot fail.
-        let _ = serde_json::Serializer::new(&mut *self.buf).serialize_str(text);
+        if !needs_escape(text.as_bytes()) {
+            self.string_unescaped(text);
+        } else {
+            // Writing to a Vec cannot fail.
+            let _ = serde_json::Serializer::new(&mut *self.buf).serialize_str(text);
+        }
     }
 
-    /// A string that needs no escaping (a slice of JSON input that held no escape).
+    /// A string known to need no escaping (a slice of JSON input that held no escape).
     pub(crate) fn string_unescaped(&mut self, text: &str) {
         self.buf.push(b'"');
         self.buf.extend_from_slice(text.as_bytes());
@@ -126,7 +137,7 @@ impl<'b> Writer<'b> {
     }
 
     /// `"key":"value"` when `value` is given.
-    pub(crate) fn str(&mut self, key: &str, value: Option<&str>) {
+    pub(crate) fn str(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
             self.key(key);
             self.string(value);
@@ -140,7 +151,11 @@ impl<'b> Writer<'b> {
     }
 
     /// `"key":["a","b"]`, taken back when there is no element.
-    pub(crate) fn strings<'s>(&mut self, key: &str, elements: impl IntoIterator<Item = &'s str>) {
+    pub(crate) fn strings<'s>(
+        &mut self,
+        key: &'static str,
+        elements: impl IntoIterator<Item = &'s str>,
+    ) {
         let list = self.array(key);
         for element in elements {
             self.element_str(element);
@@ -149,7 +164,7 @@ impl<'b> Writer<'b> {
     }
 
     /// `"key":n`.
-    pub(crate) fn int(&mut self, key: &str, value: i64) {
+    pub(crate) fn int(&mut self, key: &'static str, value: i64) {
         self.key(key);
         self.int_value(value);
     }
@@ -165,7 +180,7 @@ impl<'b> Writer<'b> {
     }
 
     /// `"key":x` for a finite float, in shortest round-trip form.
-    pub(crate) fn float(&mut self, key: &str, value: f64) {
+    pub(crate) fn float(&mut self, key: &'static str, value: f64) {
         self.key(key);
         self.float_value(value);
     }
@@ -176,7 +191,7 @@ impl<'b> Writer<'b> {
     }
 
     /// `"key":true` or `false`, when given.
-    pub(crate) fn bool(&mut self, key: &str, value: Option<bool>) {
+    pub(crate) fn bool(&mut self, key: &'static str, value: Option<bool>) {
         if let Some(value) = value {
             self.key(key);
             self.bool_value(value);
@@ -190,7 +205,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Bytes that are already JSON (a record as it was read).
-    pub(crate) fn raw(&mut self, key: &str, json: &str) {
+    pub(crate) fn raw(&mut self, key: &'static str, json: &str) {
         self.key(key);
         self.buf.extend_from_slice(json.as_bytes());
     }
@@ -199,6 +214,29 @@ impl<'b> Writer<'b> {
     pub(crate) fn element(&mut self) {
         self.separator();
     }
+}
+
+/// True when `bytes` hold a character JSON escapes: a control character, `"` or `\\`.
+/// Eight bytes at a time (a byte is below 0x20, or equal to 0x22 or 0x5C, exactly when
+/// the classic "has a byte less than" and "has a zero byte" tests say so).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let less_than = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        if less_than(x, 0x20) || less_than(x ^ (ONES * 0x22), 1) || less_than(x ^ (ONES * 0x5C), 1)
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]
@@ -227,6 +265,21 @@ mod tests {
             text,
             "earlier\n{\"a\":\"x\\\"\\n\\u001bé\u{2028}\",\"n\":-4,\"f\":47.674,\"z\":0.0,\"b\":true}"
         );
+    }
+
+    #[test]
+    fn the_escape_check_finds_every_character_to_escape() {
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in 0..=0x7Fu8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(needs_escape(&text), expected, "{len} {at} {byte:#x}");
+                }
+            }
+        }
+        assert!(!needs_escape("é\u{2028}\u{7f}ÿ".as_bytes()));
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl<'t> Record<'t> {
             }
         };
         let body = match (kind.family, kind.legacy) {
-            (Family::SignIn(_), false) => Body::SignIn(sign_in(&get)),
+            (Family::SignIn(_), false) => Body::SignIn(sign_in(members)),
             (Family::SignIn(_), true) => Body::SignIn(legacy::sign_in(&get)),
             (Family::Audit, false) => Body::Audit(audit(&get)),
             (Family::Audit, true) => Body::Audit(legacy::audit(&get)),
@@ -92,47 +92,59 @@ pub(crate) fn quoted(text: &str) -> String {
     aad_common::sanitize::truncate_chars(&json, 60).into_owned()
 }
 
-fn sign_in<'t>(get: &impl Fn(&str) -> Option<&'t Node<'t>>) -> SignIn<'t> {
-    let status = get("status");
-    let error_code = integer(status.and_then(|s| s.get("errorCode")));
-    let location = get("location");
-    let device = get("deviceDetail");
-    let at = |node: Option<&'t Node<'t>>, key: &str| node.and_then(|n| n.get(key));
-    SignIn {
-        id: id(get("id")),
-        correlation_id: id(get("correlationId")),
-        user_id: id(get("userId")),
-        user_principal_name: text(get("userPrincipalName")),
-        user_display_name: text(get("userDisplayName")),
-        service_principal_id: id(get("servicePrincipalId")),
-        service_principal_name: text(get("servicePrincipalName")),
-        app_id: id(get("appId")),
-        app_display_name: text(get("appDisplayName")),
-        resource_id: id(get("resourceId")),
-        resource_display_name: text(get("resourceDisplayName")),
-        ip_address: text(get("ipAddress")),
-        user_agent: text(get("userAgent")),
-        session_id: id(get("sessionId")),
-        error_code,
-        failed: error_code.map(|code| code != 0),
-        failure_reason: text(at(status, "failureReason")),
-        additional_details: text(at(status, "additionalDetails")),
-        city: text(at(location, "city")),
-        state: text(at(location, "state")),
-        country: country(at(location, "countryOrRegion")),
-        coordinates: coordinates(at(location, "geoCoordinates")),
-        autonomous_system: integer(get("autonomousSystemNumber")).filter(|n| *n > 0),
-        device_id: id(at(device, "deviceId")),
-        device_name: text(at(device, "displayName")),
-        operating_system: text(at(device, "operatingSystem")),
-        is_compliant: boolean(at(device, "isCompliant")),
-        is_managed: boolean(at(device, "isManaged")),
-        risk_level: text(get("riskLevelDuringSignIn")),
-        authentication_requirement: text(get("authenticationRequirement")),
-        authentication_protocol: text(get("authenticationProtocol")),
-        resource_tenant_id: id(get("resourceTenantId")),
-        home_tenant_id: id(get("homeTenantId")),
+/// A Graph sign-in, read in one pass over its members (it has some 45; looking each
+/// property up in turn cost a tenth of the run).
+fn sign_in<'t>(members: &'t Members<'t>) -> SignIn<'t> {
+    let mut s = SignIn::default();
+    for (key, value) in members {
+        let value = Some(value);
+        let at = |key: &str| value.and_then(|n| n.get(key));
+        match &**key {
+            "id" => s.id = id(value),
+            "correlationId" => s.correlation_id = id(value),
+            "userId" => s.user_id = id(value),
+            "userPrincipalName" => s.user_principal_name = text(value),
+            "userDisplayName" => s.user_display_name = text(value),
+            "servicePrincipalId" => s.service_principal_id = id(value),
+            "servicePrincipalName" => s.service_principal_name = text(value),
+            "appId" => s.app_id = id(value),
+            "appDisplayName" => s.app_display_name = text(value),
+            "resourceId" => s.resource_id = id(value),
+            "resourceDisplayName" => s.resource_display_name = text(value),
+            "ipAddress" => s.ip_address = text(value),
+            "userAgent" => s.user_agent = text(value),
+            "sessionId" => s.session_id = id(value),
+            "status" => {
+                s.error_code = integer(at("errorCode"));
+                s.failed = s.error_code.map(|code| code != 0);
+                s.failure_reason = text(at("failureReason"));
+                s.additional_details = text(at("additionalDetails"));
+            }
+            "location" => {
+                s.city = text(at("city"));
+                s.state = text(at("state"));
+                s.country = country(at("countryOrRegion"));
+                s.coordinates = coordinates(at("geoCoordinates"));
+            }
+            "autonomousSystemNumber" => {
+                s.autonomous_system = integer(value).filter(|n| *n > 0);
+            }
+            "deviceDetail" => {
+                s.device_id = id(at("deviceId"));
+                s.device_name = text(at("displayName"));
+                s.operating_system = text(at("operatingSystem"));
+                s.is_compliant = boolean(at("isCompliant"));
+                s.is_managed = boolean(at("isManaged"));
+            }
+            "riskLevelDuringSignIn" => s.risk_level = text(value),
+            "authenticationRequirement" => s.authentication_requirement = text(value),
+            "authenticationProtocol" => s.authentication_protocol = text(value),
+            "resourceTenantId" => s.resource_tenant_id = id(value),
+            "homeTenantId" => s.home_tenant_id = id(value),
+            _ => {}
+        }
     }
+    s
 }
 
 fn audit<'t>(get: &impl Fn(&str) -> Option<&'t Node<'t>>) -> Audit<'t> {

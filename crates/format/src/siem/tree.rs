@@ -153,15 +153,37 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members: Vec<(Cow<'de, str>, Node<'de>)> = Vec::with_capacity(8);
+        // Keys seen, by a cheap signature: only a key whose signature was seen before
+        // is looked for among the members (a record has some 45 keys, all different).
+        let mut seen = 0u128;
         while let Some(key) = map.next_key_seed(Key)? {
             let value: Node<'de> = map.next_value()?;
-            match members.iter_mut().find(|(k, _)| *k == key) {
+            let bit = 1u128 << signature(&key);
+            let earlier = if seen & bit == 0 {
+                None
+            } else {
+                members.iter_mut().find(|(k, _)| *k == key)
+            };
+            seen |= bit;
+            match earlier {
                 Some(member) => member.1 = value,
                 None => members.push((key, value)),
             }
         }
         Ok(Node::Object(members))
     }
+}
+
+/// A number below 128 from a key's length and three of its bytes.
+fn signature(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let byte = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    let mixed = (bytes.len() as u32)
+        .wrapping_mul(31)
+        .wrapping_add(byte(0).wrapping_mul(7))
+        .wrapping_add(byte(bytes.len() / 2).wrapping_mul(13))
+        .wrapping_add(byte(bytes.len().saturating_sub(1)));
+    mixed % 128
 }
 
 #[cfg(test)]
@@ -208,6 +230,19 @@ mod tests {
             node,
             Node::Object(vec![("a".into(), Node::Int(3)), ("b".into(), Node::Int(2))])
         );
+    }
+
+    #[test]
+    fn repeated_keys_are_found_among_many() {
+        let keys: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+        let mut json: Vec<String> = keys.iter().map(|k| format!("\"{k}\":1")).collect();
+        json.extend(keys.iter().map(|k| format!("\"{k}\":2")));
+        let text = format!("{{{}}}", json.join(","));
+        let node = Node::parse(&text).unwrap();
+        let members = node.members().unwrap();
+        assert_eq!(members.len(), 300);
+        assert!(members.iter().all(|(_, v)| *v == Node::Int(2)));
+        assert_eq!(members[7].0, "k7");
     }
 
     #[test]

@@ -17,16 +17,23 @@ use crate::siem::tree::Node;
 use crate::siem::values::{is_ocsf_ip, same};
 use crate::siem::view::{self, Audit, Target};
 
-const CANDIDATES: &[&str] = &[
-    "id",
-    "activityDateTime",
-    "correlationId",
-    "activityDisplayName",
-    "result",
-    "resultReason",
-    "loggedByService",
-];
-const LEGACY_CANDIDATES: &[&str] = &["id", "eventTime", "action"];
+/// The top-level properties `unmapped` leaves out when an attribute took them or they
+/// carry nothing (Graph, then legacy `auditEvents`).
+fn candidate(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "activityDateTime"
+            | "correlationId"
+            | "activityDisplayName"
+            | "result"
+            | "resultReason"
+            | "loggedByService"
+    )
+}
+
+fn legacy_candidate(key: &str) -> bool {
+    matches!(key, "id" | "eventTime" | "action")
+}
 
 /// The event of a directory audit.
 pub(super) fn event<'t>(
@@ -84,13 +91,8 @@ pub(super) fn event<'t>(
             taken.push(key);
         }
     }
-    let candidates = if legacy {
-        LEGACY_CANDIDATES
-    } else {
-        CANDIDATES
-    };
     let unmapped = Unmapped {
-        candidates,
+        candidate: if legacy { legacy_candidate } else { candidate },
         taken,
         numbers: NO_NUMBERS,
     };

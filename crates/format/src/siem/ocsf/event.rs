@@ -169,7 +169,7 @@ impl<'t> User<'t> {
         self.uid.is_some() || self.name().is_some()
     }
 
-    fn write(&self, w: &mut Writer<'_>, key: &str) {
+    fn write(&self, w: &mut Writer<'_>, key: &'static str) {
         if !self.is_named() {
             return;
         }
@@ -475,16 +475,16 @@ impl<'t> Event<'t> {
 }
 
 /// `id_key: id, label_key: label`.
-fn enumerated(w: &mut Writer<'_>, id_key: &str, label_key: &str, value: Enum<'_>) {
+fn enumerated(w: &mut Writer<'_>, id_key: &'static str, label_key: &'static str, value: Enum<'_>) {
     w.int(id_key, value.id);
     w.str(label_key, Some(value.label));
 }
 
-/// Which top-level properties `unmapped` leaves out: those an attribute took, and
-/// those of `candidates` that carry nothing.
+/// Which top-level properties `unmapped` leaves out: the candidates an attribute took
+/// or that carry nothing.
 pub(crate) struct Unmapped {
-    /// Left out when absent or when an attribute took them (`taken`).
-    pub(crate) candidates: &'static [&'static str],
+    /// Whether a property is left out when absent or when an attribute took it.
+    pub(crate) candidate: fn(&str) -> bool,
     /// The candidates an attribute took.
     pub(crate) taken: Vec<&'static str>,
     /// The record's numeric properties (`normalize`).
@@ -494,11 +494,9 @@ pub(crate) struct Unmapped {
 impl Unmapped {
     fn write(&self, record: &Record<'_>, w: &mut Writer<'_>) {
         let skip = |name: &str, value: &Node<'_>| {
-            self.candidates.contains(&name) && (is_absent(value) || self.taken.contains(&name))
+            (self.candidate)(name) && (is_absent(value) || self.taken.contains(&name))
         };
-        if normalize::has_members(record.members, skip) {
-            normalize::write_object(w, "unmapped", record.members, self.numbers, skip);
-        }
+        normalize::write_object(w, "unmapped", record.members, self.numbers, skip);
     }
 }
 

@@ -12,13 +12,14 @@ use super::event::{
 use crate::siem::normalize::PROVISIONING_NUMBERS;
 use crate::siem::view::Provisioning;
 
-const CANDIDATES: &[&str] = &[
-    "id",
-    "activityDateTime",
-    "changeId",
-    "durationInMilliseconds",
-    "tenantId",
-];
+/// The top-level properties `unmapped` leaves out when an attribute took them or they
+/// carry nothing (`tenantId` only when it is the event's tenant).
+fn candidate(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "activityDateTime" | "changeId" | "durationInMilliseconds" | "tenantId"
+    )
+}
 
 const FEATURE: &str = "Provisioning logs";
 
@@ -131,7 +132,7 @@ pub(super) fn event<'t>(p: &'t Provisioning<'t>, tenant: Option<&'t str>) -> (Ev
         }
     }
     let unmapped = Unmapped {
-        candidates: CANDIDATES,
+        candidate,
         taken,
         numbers: PROVISIONING_NUMBERS,
     };

@@ -14,33 +14,38 @@ use crate::siem::view::SignIn;
 
 /// The top-level properties `unmapped` leaves out when an attribute took them or they
 /// carry nothing (Graph, then legacy `signinEvents`).
-const CANDIDATES: &[&str] = &[
-    "id",
-    "createdDateTime",
-    "correlationId",
-    "userId",
-    "userPrincipalName",
-    "userDisplayName",
-    "servicePrincipalId",
-    "servicePrincipalName",
-    "appId",
-    "appDisplayName",
-    "resourceId",
-    "resourceDisplayName",
-    "ipAddress",
-    "userAgent",
-    "sessionId",
-];
-const LEGACY_CANDIDATES: &[&str] = &[
-    "id",
-    "signinDateTime",
-    "userId",
-    "userPrincipalName",
-    "userDisplayName",
-    "appId",
-    "appDisplayName",
-    "ipAddress",
-];
+fn candidate(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "createdDateTime"
+            | "correlationId"
+            | "userId"
+            | "userPrincipalName"
+            | "userDisplayName"
+            | "servicePrincipalId"
+            | "servicePrincipalName"
+            | "appId"
+            | "appDisplayName"
+            | "resourceId"
+            | "resourceDisplayName"
+            | "ipAddress"
+            | "userAgent"
+            | "sessionId"
+    )
+}
+
+fn legacy_candidate(key: &str) -> bool {
+    matches!(
+        key,
+        "id" | "signinDateTime"
+            | "userId"
+            | "userPrincipalName"
+            | "userDisplayName"
+            | "appId"
+            | "appDisplayName"
+            | "ipAddress"
+    )
+}
 
 /// The Authentication event of a sign-in; `Err` when OCSF's required `user`, or its
 /// `service`-or-`dst_endpoint` constraint, cannot be met.
@@ -186,13 +191,13 @@ pub(super) fn event<'t>(
     take("sessionId", s.session_id.is_some());
     let unmapped = if record.kind.legacy {
         Unmapped {
-            candidates: LEGACY_CANDIDATES,
+            candidate: legacy_candidate,
             taken,
             numbers: normalize::LEGACY_SIGN_IN_NUMBERS,
         }
     } else {
         Unmapped {
-            candidates: CANDIDATES,
+            candidate,
             taken,
             numbers: normalize::SIGN_IN_NUMBERS,
         }
