@@ -8,10 +8,11 @@
 
 use std::borrow::Cow;
 
-use super::event::{
-    ACCOUNT_CHANGE, API_ACTIVITY, Actor, Class, ENTITY_MANAGEMENT, Endpoint, Entity, Enum, Event,
-    GROUP_MANAGEMENT, Group, USER_ACCESS, Unmapped, User, activity, activity_by, status_of,
+use super::class::{
+    ACCOUNT_CHANGE, API_ACTIVITY, Class, ENTITY_MANAGEMENT, Enum, GROUP_MANAGEMENT, USER_ACCESS,
+    activity, activity_by, status_of,
 };
+use super::event::{Actor, Endpoint, Entity, Event, Group, Unmapped, User};
 use crate::siem::normalize::NO_NUMBERS;
 use crate::siem::tree::Node;
 use crate::siem::values::{is_ocsf_ip, same};
@@ -130,21 +131,10 @@ fn actor<'t>(a: &Audit<'t>) -> Option<Actor<'t>> {
                     service: true,
                     ..User::default()
                 }
-                .filter_uid(),
+                .only_with_uid(),
                 app_name,
                 app_uid: app_id.or(service_principal_id),
             })
-        }
-    }
-}
-
-impl User<'_> {
-    /// The user, only when it has a `uid` (an application's service principal).
-    fn filter_uid(self) -> Self {
-        if self.uid.is_some() {
-            self
-        } else {
-            User::default()
         }
     }
 }
@@ -280,12 +270,6 @@ fn modified_value<'t>(value: Option<&'t Node<'t>>) -> Option<Cow<'t, str>> {
         return (!decoded.trim().is_empty()).then_some(Cow::Owned(decoded));
     }
     Some(Cow::Borrowed(text))
-}
-
-impl Group<'_> {
-    fn is_named(&self) -> bool {
-        self.uid.is_some() || self.name.is_some()
-    }
 }
 
 /// Step 2, group management with a group target: 3006.

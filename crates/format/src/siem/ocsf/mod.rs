@@ -1,8 +1,9 @@
-//! `--to ocsf`: one OCSF 1.8.0 event per record. Each family chooses its class and
-//! fills an `Event` (`sign_in`, `audit`, `provisioning`), which writes itself with what
-//! every class shares (`event`).
+//! `--to ocsf`: one OCSF 1.8.0 event per record. Each family chooses its class (the
+//! classes and enum labels are in `class`) and fills an `Event` (`sign_in`, `audit`,
+//! `provisioning`), which writes itself with what every class shares (`event`).
 
 mod audit;
+mod class;
 mod event;
 mod provisioning;
 mod sign_in;

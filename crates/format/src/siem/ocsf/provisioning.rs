@@ -5,10 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::event::{
-    ACCOUNT_CHANGE, API_ACTIVITY, Actor, ENTITY_MANAGEMENT, Endpoint, Entity, Enum, Event,
-    Unmapped, User, activity_by, status_of,
-};
+use super::class::{ACCOUNT_CHANGE, API_ACTIVITY, ENTITY_MANAGEMENT, Enum, activity_by, status_of};
+use super::event::{Actor, Endpoint, Entity, Event, Unmapped, User};
 use crate::siem::normalize::PROVISIONING_NUMBERS;
 use crate::siem::view::Provisioning;
 

@@ -5,7 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::event::{AUTHENTICATION, Device, Endpoint, Enum, Event, Unmapped, User};
+use super::class::{AUTHENTICATION, Enum};
+use super::event::{Device, Endpoint, Event, Unmapped, User};
 use crate::siem::kind::SignInKind;
 use crate::siem::normalize;
 use crate::siem::record::Record;
