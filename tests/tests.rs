@@ -17,5 +17,6 @@ mod format;
 mod hostile;
 mod man;
 mod pipeline;
+mod siem;
 mod structure;
 mod token;
