@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # aad-format side by side with jq, Python (and Miller when installed) on one
 # directoryAudit NDJSON file: median times and speed-ups, peak RSS, CSV cells compared
-# with jq's, and the XML checked by a strict parser (expat). The targets: at least 10x
-# jq and 5x Python for CSV, 20x `jq -s .` for a JSON array, 8x Python for XML, and under
-# 16 MiB peak RSS for every format but table (which keeps all rows).
+# with jq's, and the XML checked by a strict parser (expat); then the SIEM formats on
+# as many sign-ins, side by side with CSV on the same records. The targets: at least
+# 10x jq and 5x Python for CSV, 20x `jq -s .` for a JSON array, 8x Python for XML, each
+# SIEM format within 3x the time of CSV, and under 16 MiB peak RSS for every format but
+# table (which keeps all rows).
 # Exits 1 when a target is missed. scripts/bench.sh calls it; it also runs alone.
 #
 # Environment:
@@ -106,6 +108,21 @@ if [[ $have_miller == yes ]]; then
   measure "miller json" "$baseline_runs" "mlr --ijsonl --ojson cat $(q "$data")"
 fi
 
+# Sign-ins to each SIEM schema, and to CSV on the same records (ten columns).
+signins=$work/signins.ndjson
+signin_fields=id,createdDateTime,userPrincipalName,appDisplayName,ipAddress,status.errorCode,status.failureReason,location.city,deviceDetail.operatingSystem,conditionalAccessStatus
+siem_targets=(ecs ocsf azure-monitor)
+echo "bench-format: generating $records signIns records" >&2
+if "$bin/aad-emulator" --dump signIns --records "$records" --seed 1 > "$signins"; then
+  have_signins=yes
+  measure "format csv signins" "$runs" "$format -t csv -f $signin_fields $(q "$signins")"
+  for target in "${siem_targets[@]}"; do
+    measure "format $target" "$runs" "$format -t $target $(q "$signins")"
+  done
+else
+  have_signins=no
+fi
+
 # Peak memory of every other format (one run each).
 for args in "-t ndjson" "-t json --pretty" "-t csv" "-t tsv -f $fields" "-t text" "-t table -f id,result"; do
   measure "format ${args%% -f *}" 1 "$format $args $(q "$data")"
@@ -149,10 +166,39 @@ row "ndjson -> xml" aad-format "format xml" "" "format xml"
 row "" "python sax" "python xml" 8 "format xml"
 [[ $have_miller == no ]] && echo "(Miller not installed: its rows are skipped; apt-get install miller)"
 
+# siem_row TARGET: the SIEM format's time against CSV on the same sign-ins (at most 3x).
+siem_row() {
+  local name="format $1" ratio verdict
+  ratio=$(awk -v a="${seconds[$name]}" -v b="${seconds[format csv signins]}" 'BEGIN { printf "%.1f", a / b }')
+  if awk -v r="$ratio" 'BEGIN { exit !(r <= 3) }'; then
+    verdict="${ratio}x the time of csv (target at most 3x) PASS"
+  else
+    verdict="${ratio}x the time of csv (target at most 3x) FAIL"
+    failed=1
+  fi
+  printf '%-22s %-12s %9.2f s %12s   %s\n' "--to $1" aad-format "${seconds[$name]}" "$(mib "${rss[$name]}")" "$verdict"
+}
+
+if [[ $have_signins == yes ]]; then
+  echo
+  echo "sign-ins to SIEM schemas: $(wc -l < "$signins") records, $(awk -v b="$(wc -c < "$signins")" 'BEGIN { printf "%.1f", b / 1048576 }') MiB"
+  echo "data: aad-emulator --dump signIns --records $records --seed 1"
+  echo
+  printf '%-22s %-12s %11s %12s   %s\n' task tool median "peak RSS" "aad-format is"
+  row "--to csv, 10 cols" aad-format "format csv signins" "" "format csv signins"
+  for target in "${siem_targets[@]}"; do
+    siem_row "$target"
+  done
+else
+  echo "(aad-emulator --dump signIns failed: the SIEM rows are skipped)"
+fi
+
 echo
 echo "peak RSS of aad-format by format (target: under 16 MiB; table keeps all rows and is exempt):"
+siem_names=()
+[[ $have_signins == yes ]] && siem_names=("format ecs" "format ocsf" "format azure-monitor")
 for name in "format csv" "format json" "format xml" "format -t ndjson" "format -t json --pretty" \
-  "format -t csv" "format -t tsv" "format -t text" "format -t table"; do
+  "format -t csv" "format -t tsv" "format -t text" "format -t table" "${siem_names[@]}"; do
   verdict=PASS
   if [[ $name == "format -t table" ]]; then
     verdict="(exempt)"
@@ -162,7 +208,8 @@ for name in "format csv" "format json" "format xml" "format -t ndjson" "format -
   fi
   label=${name#format }
   [[ $label == csv ]] && label="-t csv -f (10 columns)"
-  [[ $label == json || $label == xml ]] && label="-t $label"
+  [[ $label == json || $label == xml || $label == ecs || $label == ocsf || $label == azure-monitor ]] &&
+    label="-t $label"
   printf '  %-26s %12s  %s\n' "$label" "$(mib "${rss[$name]}")" "$verdict"
 done
 

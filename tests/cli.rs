@@ -63,7 +63,7 @@ fn usage_errors_carry_clap_s_suggestion_or_the_values() {
     out.assert_code(2);
     assert_eq!(
         out.stderr,
-        "aad-format: error: invalid value 'csvv' for '--to <FORMAT>' (possible values: json, ndjson, csv, tsv, xml, text, table)\nhint: did you mean 'csv'?\n"
+        "aad-format: error: invalid value 'csvv' for '--to <FORMAT>' (possible values: json, ndjson, csv, tsv, xml, text, table, ecs, ocsf, azure-monitor)\nhint: did you mean 'csv'?\n"
     );
     let out = tool("aad-emulator").args(["--port", "x"]).run();
     out.assert_code(2);

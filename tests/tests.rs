@@ -18,5 +18,6 @@ mod format;
 mod hostile;
 mod man;
 mod pipeline;
+mod siem;
 mod structure;
 mod token;

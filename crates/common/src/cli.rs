@@ -180,7 +180,7 @@ pub fn completions_long_help(name: &str) -> String {
 /// The man pages' COMMAND LINE section: the flag language the four tools share.
 pub const CONVENTIONS: &str = "\
 The four programs share one flag language; a short flag means the same in every program that has it:
--t FORMAT, --to FORMAT: the output format (aad-token: raw, json, header; aad-format: json, ndjson, csv, tsv, xml, text, table).
+-t FORMAT, --to FORMAT: the output format (aad-token: raw, json, header; aad-format: json, ndjson, csv, tsv, xml, text, table, ecs, ocsf, azure-monitor).
 -o FILE, --output FILE: write to FILE instead of stdout (aad-fetch appends; aad-token replaces it with mode 0600; aad-format creates or truncates it; aad-emulator with --dump).
 -f LIST, --fields LIST: columns (aad-format).
 -j N, --threads N: threads (aad-format).

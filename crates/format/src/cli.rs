@@ -24,6 +24,12 @@ pub(crate) enum Format {
     Text,
     /// Aligned columns for a terminal (reads all input first)
     Table,
+    /// Elastic Common Schema 8.11.0 documents, one per line
+    Ecs,
+    /// OCSF 1.8.0 events, one per line
+    Ocsf,
+    /// Azure Monitor diagnostic-settings export records, one per line
+    AzureMonitor,
 }
 
 /// Converts NDJSON records (aad-fetch output) or Graph pages to JSON, CSV, TSV, XML, text or
@@ -106,6 +112,10 @@ pub struct Args {
     #[arg(help_heading = "Advanced", short, long)]
     pub(crate) quiet: bool,
 
+    /// Tenant id for the SIEM formats (ecs, ocsf, azure-monitor) [default: from the record]
+    #[arg(help_heading = "Output", long, value_name = "GUID")]
+    pub(crate) tenant_id: Option<String>,
+
     #[command(flatten)]
     pub(crate) standard: aad_common::cli::Standard,
 }
@@ -121,7 +131,11 @@ stdin, and writes one format to stdout, streaming in constant memory (except --t
 formats flatten nested objects to dotted keys (initiatedBy.user.userPrincipalName), \
 write arrays as compact JSON in one cell, and write null and missing values as empty \
 cells. Without --fields, the columns of csv and tsv are the keys of the first 1000 \
-records. See FORMATS in the man page (man aad-format) for the exact rules.";
+records. See FORMATS in the man page (man aad-format) for the exact rules.
+
+--to ecs, --to ocsf and --to azure-monitor map each record to one document of a SIEM \
+schema (Elastic Common Schema 8.11.0, OCSF 1.8.0, the Azure Monitor export record), \
+one per line; SIEM FORMATS in the man page has the mapping.";
 
 /// Worked examples, shown by `--help` before the exit statuses.
 const EXAMPLES: &str = "
@@ -144,6 +158,12 @@ const EXAMPLES: &str = "
   A readable view in a terminal:
     aad-fetch directoryAudits --since 1h | aad-format --to text | less
     aad-fetch signIns --since 1d | aad-format -t table -f userPrincipalName,status.errorCode
+
+  Into a SIEM: Elastic Common Schema, OCSF, or the Azure Monitor export record:
+    aad-fetch signIns --since 1h | aad-format --to ecs > signins.ecs.ndjson
+    aad-fetch directoryAudits --since 1h \\
+      | aad-format --to ocsf --tenant-id 5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+    aad-fetch provisioning --since 1d | aad-format --to azure-monitor
 
   Whole Graph pages work too:
     aad-fetch directoryAudits --pages | aad-format --to ndjson
@@ -271,6 +291,7 @@ objects nest more than 128 levels deep, and xml one whose objects or arrays do; 
 and ndjson pass-through, and --fields, accept any depth. A string with a lone UTF-16 surrogate escape (\\ud800) is passed through by json and \
 ndjson and is an error where it has to be decoded.",
     ),
+    ("SIEM FORMATS", crate::siem::man::SECTION),
     (
         "DIAGNOSTICS",
         "\
@@ -346,7 +367,14 @@ mod tests {
         let titles: Vec<&str> = MAN_SECTIONS.iter().map(|(title, _)| *title).collect();
         assert_eq!(
             titles,
-            ["FORMATS", "DIAGNOSTICS", "ENVIRONMENT", "FILES", "SEE ALSO"]
+            [
+                "FORMATS",
+                "SIEM FORMATS",
+                "DIAGNOSTICS",
+                "ENVIRONMENT",
+                "FILES",
+                "SEE ALSO"
+            ]
         );
     }
 

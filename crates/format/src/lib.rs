@@ -27,6 +27,7 @@
 //! | `render` | what the renderers implement: `Render` (one record to bytes, any thread) and `Frame` (what goes around them) |
 //! | `sink` | what the one-thread run drives: `Sink`, and `Framed` (a renderer and its frame as a sink) |
 //! | `json_out`, `csv_out`, `text_out`, `table_out`, `xml_out` | the formats |
+//! | `siem` | the SIEM formats: ECS, OCSF and Azure Monitor documents, one per record |
 //! | `xml_stream`, `xml_element`, `xml_syntax` | XML's one-pass writer, the element both writers share, the names and characters XML 1.0 allows |
 //!
 //! The modules import each other in one direction only: the formats import the shared
@@ -52,6 +53,7 @@ mod runner;
 mod select;
 mod sequential;
 mod settings;
+mod siem;
 mod sink;
 mod table_out;
 mod text_out;

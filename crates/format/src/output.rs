@@ -15,6 +15,7 @@ use crate::json_out::{self, JsonRender};
 use crate::render::{Frame, Render};
 use crate::select::Select;
 use crate::settings::Settings;
+use crate::siem::{self, SiemRender, Target};
 use crate::sink::{Framed, Sink};
 use crate::table_out::TableSink;
 use crate::text_out::{self, TextRender};
@@ -77,6 +78,15 @@ impl Output {
             ),
             (Format::Text, select) => {
                 Output::Records(Box::new(TextRender::new(select)), text_out::frame())
+            }
+            (Format::Ecs | Format::Ocsf | Format::AzureMonitor, _) => {
+                let target = match settings.format {
+                    Format::Ecs => Target::Ecs,
+                    Format::Ocsf => Target::Ocsf,
+                    _ => Target::AzureMonitor,
+                };
+                let render = SiemRender::new(target, settings.tenant_id.clone());
+                Output::Records(Box::new(render), siem::frame())
             }
             (Format::Table, Some(select)) => table(Columns::Fields(select)),
             (Format::Table, None) => table(Columns::Keys(Discover::new(false))),

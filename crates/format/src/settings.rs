@@ -58,6 +58,8 @@ pub(crate) struct Settings {
     pub(crate) threads: usize,
     /// `-o FILE`; stdout without it.
     pub(crate) output: Option<PathBuf>,
+    /// `--tenant-id` (SIEM formats), a GUID in lower case.
+    pub(crate) tenant_id: Option<String>,
 }
 
 /// Checks `args` and fills in the defaults; an option that does not apply to the chosen
@@ -79,7 +81,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
             Ok(())
         }
     };
-    use Format::{Csv, Json, Table, Tsv, Xml};
+    use Format::{AzureMonitor, Csv, Ecs, Json, Ndjson, Ocsf, Table, Text, Tsv, Xml};
     only(args.pretty, "--pretty", &[Json], "json")?;
     only(
         args.no_header,
@@ -97,6 +99,20 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         "csv and tsv",
     )?;
     only(args.max_width.is_some(), "--max-width", &[Table], "table")?;
+    only(
+        !args.fields.is_empty(),
+        "--fields",
+        &[Json, Ndjson, Csv, Tsv, Xml, Text, Table],
+        "json, ndjson, csv, tsv, xml, text and table",
+    )?;
+    let siem = [Ecs, Ocsf, AzureMonitor];
+    only(
+        args.tenant_id.is_some(),
+        "--tenant-id",
+        &siem,
+        "ecs, ocsf and azure-monitor",
+    )?;
+    let tenant_id = args.tenant_id.map(tenant_guid).transpose()?;
 
     let columns = if args.fields.is_empty() {
         None
@@ -141,7 +157,26 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
         threads,
         output: args.output,
+        tenant_id,
     })
+}
+
+/// `--tenant-id`, which must be a GUID: a domain name cannot go into the schemas'
+/// tenant fields. Written in lower case, as Graph writes ids.
+fn tenant_guid(text: String) -> Result<String> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths = groups.iter().map(|g| g.len()).collect::<Vec<_>>();
+    let hex = groups
+        .iter()
+        .all(|g| g.bytes().all(|c| c.is_ascii_hexdigit()));
+    if lengths == [8, 4, 4, 4, 12] && hex {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(Error::usage(format!(
+            "--tenant-id '{}' is not a GUID (the tenant id, as 5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d; not a domain name)",
+            aad_common::sanitize::printable(&text)
+        )))
+    }
 }
 
 /// The `--to` spelling of a format.
@@ -249,8 +284,27 @@ mod tests {
             (&["--item", "i"], &["xml"]),
             (&["--strict-fields"], &["csv", "tsv"]),
             (&["--max-width", "9"], &["table"]),
+            (
+                &["--fields", "a"],
+                &["json", "ndjson", "csv", "tsv", "xml", "text", "table"],
+            ),
+            (
+                &["--tenant-id", "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"],
+                &["ecs", "ocsf", "azure-monitor"],
+            ),
         ] {
-            for to in ["json", "ndjson", "csv", "tsv", "xml", "text", "table"] {
+            for to in [
+                "json",
+                "ndjson",
+                "csv",
+                "tsv",
+                "xml",
+                "text",
+                "table",
+                "ecs",
+                "ocsf",
+                "azure-monitor",
+            ] {
                 let mut args = vec!["-t", to];
                 args.extend_from_slice(option);
                 let resolved = resolve_args(&args);
@@ -310,6 +364,35 @@ mod tests {
             resolve_args(&["--max-line", "64K"]).unwrap().max_line,
             64 << 10
         );
+    }
+
+    #[test]
+    fn the_tenant_is_a_guid_in_lower_case() {
+        let s = resolve_args(&[
+            "-t",
+            "ocsf",
+            "--tenant-id",
+            "5F2B3C4D-6E7F-4A8B-9C0D-1E2F3A4B5C6D",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.tenant_id.as_deref(),
+            Some("5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d")
+        );
+        assert_eq!(resolve_args(&["-t", "ecs"]).unwrap().tenant_id, None);
+        for bad in [
+            "contoso.com",
+            "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6",
+            "5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6g",
+            "{5f2b3c4d-6e7f-4a8b-9c0d-1e2f3a4b5c6d}",
+            "5f2b3c4d6e7f4a8b9c0d1e2f3a4b5c6d",
+        ] {
+            let err = usage_error(&["-t", "azure-monitor", "--tenant-id", bad]);
+            assert!(
+                err.starts_with(&format!("--tenant-id '{bad}' is not a GUID")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
