@@ -111,7 +111,7 @@ fn every_report_and_page_size_gives_exactly_the_truth() {
         let want = truth(&emu, report);
         assert_eq!(want.len(), 40);
         for top in ["1", "7", "1000"] {
-            let out = fetch(&emu).args([report, "--top", top]).success();
+            let out = fetch(&emu).args([report, "--page-size", top]).success();
             out.assert_quiet();
             // v1.0 sign-ins drop the beta-only fields; compare those by id.
             if report == "signIns" {
@@ -176,7 +176,7 @@ fn time_windows_are_half_open_and_sliced() {
             "2026-01-09T12:00:00Z",
             "--slice",
             "6h",
-            "--top",
+            "--page-size",
             "20",
         ])
         .success();
@@ -215,7 +215,7 @@ fn relative_odata_and_empty_page_chains_drain_exactly() {
         }
         let emu = Emulator::start(&args);
         for report in ["directoryAudits", "auditEvents"] {
-            let out = fetch(&emu).args([report, "--top", "10"]).success();
+            let out = fetch(&emu).args([report, "--page-size", "10"]).success();
             assert_same_records(
                 &lines(&out),
                 &truth(&emu, report),
@@ -250,7 +250,7 @@ fn every_fault_alone_and_combined_still_gives_each_record_once() {
         args.extend(knobs.iter());
         let emu = Emulator::start(&args);
         let out = fetch(&emu)
-            .args(["directoryAudits", "--top", "10"])
+            .args(["directoryAudits", "--page-size", "10"])
             .success();
         assert_same_records(
             &lines(&out),
@@ -274,7 +274,7 @@ fn pacing_to_the_budget_gets_no_429() {
     let emu = Emulator::start(&["--records", "80", "--rate-limit", "3/2s"]);
     let started = Instant::now();
     let out = fetch(&emu)
-        .args(["directoryAudits", "--top", "10", "--rate", "3/2s"])
+        .args(["directoryAudits", "--page-size", "10", "--rate", "3/2s"])
         .success();
     assert_eq!(lines(&out).len(), 80);
     let stats = serde_json::from_str::<Value>(&emu.get("/_emulator/stats").1).unwrap();
@@ -295,7 +295,9 @@ fn pacing_to_the_budget_gets_no_429() {
 #[test]
 fn links_to_another_host_are_refused() {
     let emu = Emulator::start(&["--records", "30", "--next-link-base", "http://127.0.0.2:9"]);
-    let out = fetch(&emu).args(["directoryAudits", "--top", "10"]).run();
+    let out = fetch(&emu)
+        .args(["directoryAudits", "--page-size", "10"])
+        .run();
     out.assert_code(6);
     assert!(
         out.stderr
@@ -309,7 +311,9 @@ fn links_to_another_host_are_refused() {
 #[test]
 fn malformed_pages_are_bad_data() {
     let emu = Emulator::start(&["--records", "30", "--malformed-every", "2"]);
-    let out = fetch(&emu).args(["directoryAudits", "--top", "10"]).run();
+    let out = fetch(&emu)
+        .args(["directoryAudits", "--page-size", "10"])
+        .run();
     out.assert_code(6);
     assert!(
         out.stderr
@@ -402,7 +406,9 @@ fn head_closes_stdout_and_fetching_stops() {
     let emu = Emulator::start(&["--records", "200"]);
     // `| head -n 1`: the reader leaves after one line; whatever the pipe buffered, the
     // next write fails and the run ends quietly with status 0.
-    let mut child = fetch(&emu).args(["directoryAudits", "--top", "10"]).spawn();
+    let mut child = fetch(&emu)
+        .args(["directoryAudits", "--page-size", "10"])
+        .spawn();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -422,7 +428,9 @@ fn head_closes_stdout_and_fetching_stops() {
     // A reader that is gone before the first page: one page fetched, at most one more
     // request in flight, then the run stops.
     let emu = Emulator::start(&["--records", "200"]);
-    let mut child = fetch(&emu).args(["directoryAudits", "--top", "10"]).spawn();
+    let mut child = fetch(&emu)
+        .args(["directoryAudits", "--page-size", "10"])
+        .spawn();
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
@@ -431,13 +439,34 @@ fn head_closes_stdout_and_fetching_stops() {
 }
 
 #[test]
-fn max_records_stops_without_fetching_more_pages() {
-    let emu = Emulator::start(&["--records", "100"]);
-    let out = fetch(&emu)
-        .args(["directoryAudits", "--top", "10", "--max-records", "15"])
+fn top_counts_records_and_fetches_no_page_it_does_not_need() {
+    // `--top 10` against the service's budget: ten records, one request of ten.
+    let emu = Emulator::start(&["--records", "2000", "--rate-limit", "5/10s"]);
+    let out = tool("aad-fetch")
+        .emulator_env(&emu)
+        .env("AAD_ACCESS_TOKEN", token(&emu))
+        .args(["directoryAudits", "--top", "10"])
         .success();
-    assert_eq!(lines(&out).len(), 15);
-    assert!(requests(&emu, "directoryAudits").len() <= 3);
+    assert_same_records(
+        &lines(&out),
+        &truth(&emu, "directoryAudits")[..10],
+        "the ten newest",
+    );
+    let asked = requests(&emu, "directoryAudits");
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0]["query"].as_str().unwrap().ends_with("$top=10"),
+        "{asked:?}"
+    );
+    // More than a page: the pages it needs and not one more; the old name still works.
+    for flag in ["--top", "--max-records"] {
+        let emu = Emulator::start(&["--records", "100"]);
+        let out = fetch(&emu)
+            .args(["directoryAudits", "--page-size", "10", flag, "25"])
+            .success();
+        assert_eq!(lines(&out).len(), 25, "{flag}");
+        assert_eq!(requests(&emu, "directoryAudits").len(), 3, "{flag}");
+    }
 }
 
 #[test]
@@ -445,7 +474,13 @@ fn save_pages_writes_numbered_copies_like_the_powershell_sample() {
     let emu = Emulator::start(&["--records", "25"]);
     let dir = tempfile::tempdir().unwrap();
     let out = fetch(&emu)
-        .args(["auditEvents", "--top", "10", "--pages", "--save-pages"])
+        .args([
+            "auditEvents",
+            "--page-size",
+            "10",
+            "--pages",
+            "--save-pages",
+        ])
         .arg(dir.path())
         .success();
     let pages = lines(&out);
@@ -480,7 +515,7 @@ fn slices_that_keep_timing_out_are_halved() {
             "2026-01-02",
             "--slice",
             "1d",
-            "--top",
+            "--page-size",
             "50",
         ])
         .success();
@@ -580,7 +615,7 @@ fn kill_9_at_any_moment_loses_and_repeats_nothing_with_output() {
             "8d",
             "--lag",
             "0s",
-            "--top",
+            "--page-size",
             "20",
             "--slice",
             "2d",
@@ -626,13 +661,16 @@ fn kill_9_on_stdout_repeats_at_most_one_page() {
     let emu = Emulator::start(&["--records", "300", "--latency-ms", "15"]);
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("s.json");
+    let run = || {
+        fetch(&emu)
+            .args(["directoryAudits", "--since", "8d", "--page-size", "20"])
+            .arg("--state")
+            .arg(&state)
+    };
     let mut collected: Vec<String> = Vec::new();
     let mut kills = 0;
     for delay_ms in [60u64, 150, 90] {
-        let mut child = fetch(&emu)
-            .args(["directoryAudits", "--since", "8d", "--top", "20", "--state"])
-            .arg(&state)
-            .spawn();
+        let mut child = run().spawn();
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut text = String::new();
@@ -645,10 +683,7 @@ fn kill_9_on_stdout_repeats_at_most_one_page() {
         kills += 1;
         collected.extend(reader.join().unwrap().lines().map(str::to_string));
     }
-    let last = fetch(&emu)
-        .args(["directoryAudits", "--since", "8d", "--top", "20", "--state"])
-        .arg(&state)
-        .success();
+    let last = run().success();
     collected.extend(lines(&last));
     let want: HashSet<String> = truth(&emu, "directoryAudits").into_iter().collect();
     let got = multiset(collected.iter().cloned());
@@ -670,7 +705,14 @@ fn a_second_run_on_the_same_state_file_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("s.json");
     let mut first = fetch(&emu)
-        .args(["directoryAudits", "--since", "8d", "--top", "10", "--state"])
+        .args([
+            "directoryAudits",
+            "--since",
+            "8d",
+            "--page-size",
+            "10",
+            "--state",
+        ])
         .arg(&state)
         .spawn();
     // The first run holds the lock once it has made its first request.
@@ -730,7 +772,7 @@ fn tokens_expiring_mid_run_are_renewed_with_the_token_command() {
             "directoryAudits",
             "--rate",
             "off",
-            "--top",
+            "--page-size",
             "10",
             "--token-command",
             &command,
@@ -770,7 +812,7 @@ fn a_rejected_token_is_renewed_once_through_the_command() {
             "directoryAudits",
             "--rate",
             "off",
-            "--top",
+            "--page-size",
             "10",
             "--token-command",
             &command,
@@ -850,7 +892,7 @@ fn pages_that_never_arrive_whole_outlast_the_retry_budget() {
     let out = fetch(&emu)
         .args([
             "directoryAudits",
-            "--top",
+            "--page-size",
             "10",
             "--retry-for",
             "3s",
@@ -883,7 +925,14 @@ fn verbose_logs_requests_but_never_the_token() {
     let out = tool("aad-fetch")
         .emulator_env(&emu)
         .env("AAD_ACCESS_TOKEN", &token)
-        .args(["directoryAudits", "--rate", "off", "--top", "10", "-v"])
+        .args([
+            "directoryAudits",
+            "--rate",
+            "off",
+            "--page-size",
+            "10",
+            "-v",
+        ])
         .success();
     assert!(
         out.stderr.contains("GET http://127.0.0.1:")
@@ -912,7 +961,7 @@ fn the_progress_line_counts_pages_and_quiet_silences_it() {
         "40",
     ]);
     let out = fetch(&emu)
-        .args(["directoryAudits", "--top", "10", "--progress"])
+        .args(["directoryAudits", "--page-size", "10", "--progress"])
         .success();
     assert!(
         out.stderr
@@ -935,7 +984,7 @@ fn the_progress_line_counts_pages_and_quiet_silences_it() {
         "the line is cleared at the end"
     );
     let quiet = fetch(&emu)
-        .args(["directoryAudits", "--top", "10", "--progress", "-q"])
+        .args(["directoryAudits", "--page-size", "10", "--progress", "-q"])
         .success();
     quiet.assert_quiet();
 }

@@ -12,6 +12,8 @@ mod util;
 mod cli;
 mod emulator;
 mod fetch;
+mod fetch_resume;
+mod fetch_slices;
 mod fetch_state;
 mod format;
 mod man;

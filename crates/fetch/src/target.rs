@@ -8,8 +8,10 @@ use aad_common::query::{ODATA_QUERY, encode_pairs};
 use aad_common::time::graph_time;
 use aad_common::{Error, Result};
 
-use crate::reports::{self, Api, Report};
-use crate::window::Slice;
+use crate::identity::QueryIdentity;
+use crate::page;
+use crate::reports::{self, Api, RangeFilter, Report};
+use crate::window::{Slice, TICK};
 
 /// A resolved thing to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,8 @@ pub(crate) struct Target {
     pub(crate) fixed: Vec<(String, String)>,
     /// The time field, when known.
     pub(crate) time_field: Option<String>,
+    /// How the time window is written in the `$filter`.
+    pub(crate) range: RangeFilter,
     /// The `signInEventTypes` value of the beta sign-in kinds, filtered on.
     pub(crate) event_type: Option<&'static str>,
     /// Legacy Azure AD Graph: keep `api-version` on every link.
@@ -35,7 +39,7 @@ pub(crate) struct QueryOptions {
     pub(crate) filter: Option<String>,
     /// `--select`.
     pub(crate) select: Option<String>,
-    /// `--top`.
+    /// The `$top` of each request: the page size, or fewer when `--top` wants fewer.
     pub(crate) top: u32,
 }
 
@@ -78,6 +82,7 @@ impl Target {
                 time_field: time_field
                     .map(str::to_string)
                     .or(known.map(|r| r.time_field.to_string())),
+                range: known.map_or(RangeFilter::GeLt, |r| r.range),
                 event_type: None,
                 legacy,
             });
@@ -95,6 +100,7 @@ impl Target {
                 time_field: time_field
                     .map(str::to_string)
                     .or(known.map(|r| r.time_field.to_string())),
+                range: known.map_or(RangeFilter::GeLt, |r| r.range),
                 event_type: None,
                 legacy: false,
             });
@@ -119,6 +125,7 @@ impl Target {
                 ),
                 fixed: vec![("api-version".to_string(), "beta".to_string())],
                 time_field,
+                range: r.range,
                 event_type: None,
                 legacy: true,
             },
@@ -134,6 +141,7 @@ impl Target {
                     url: format!("{}/{version}/{}", bases.graph, r.path),
                     fixed: Vec::new(),
                     time_field,
+                    range: r.range,
                     event_type: r.event_type,
                     legacy: false,
                 }
@@ -149,7 +157,10 @@ impl Target {
         }
         if let Some(field) = &self.time_field {
             if let Some(start) = slice.start {
-                parts.push(format!("{field} ge {}", graph_time(start)));
+                parts.push(match self.range {
+                    RangeFilter::GeLt => format!("{field} ge {}", graph_time(start)),
+                    RangeFilter::GtLt => format!("{field} gt {}", graph_time(start - TICK)),
+                });
             }
             if let Some(end) = slice.end {
                 parts.push(format!("{field} lt {}", graph_time(end)));
@@ -182,12 +193,7 @@ impl Target {
             .fixed
             .iter()
             // Our $filter, $top (and $select, when given) replace the URL's own.
-            .filter(|(k, _)| {
-                let replaced = is_option(k, "filter")
-                    || is_option(k, "top")
-                    || (options.select.is_some() && is_option(k, "select"));
-                !replaced
-            })
+            .filter(|(k, _)| !replaced(k, options))
             .cloned()
             .collect();
         if let Some(filter) = self.filter_for(slice, options.filter.as_deref()) {
@@ -204,23 +210,53 @@ impl Target {
         format!("{}?{query}", self.url)
     }
 
-    /// What identifies the query in a state file: the same report and options, the same state.
-    pub(crate) fn identity(&self, options: &QueryOptions) -> String {
-        let mut id = self.url.clone();
-        if let Some(filter) = self.filter_for(
-            &Slice {
-                start: None,
-                end: None,
-            },
-            options.filter.as_deref(),
-        ) {
-            id.push_str(&format!(" $filter={filter}"));
+    /// What a state file is bound to: the path, options and tenant of the query, not
+    /// the host that serves it.
+    pub(crate) fn identity(&self, options: &QueryOptions, tenant: Option<&str>) -> QueryIdentity {
+        let params: Vec<(&str, &str)> = self
+            .fixed
+            .iter()
+            .filter(|(k, _)| !replaced(k, options) && !is_option(k, "skiptoken"))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        QueryIdentity {
+            path: format!("/{}", path_of(&self.url)),
+            params: (!params.is_empty()).then(|| encode_pairs(params, ODATA_QUERY)),
+            filter: self.filter_for(&Slice::ALL, options.filter.as_deref()),
+            select: options.select.clone(),
+            tenant: tenant.map(str::to_string),
         }
-        if let Some(select) = &options.select {
-            id.push_str(&format!(" $select={select}"));
-        }
-        id
     }
+
+    /// A next link a state saved, moved onto this target's scheme, host and port (the
+    /// same query served under another name); none when it is not a link to follow.
+    pub(crate) fn rebase(&self, link: &str) -> Option<String> {
+        let (_, rest) = link.split_once("://")?;
+        let path_and_query = &rest[rest.find('/')?..];
+        let moved = format!("{}{path_and_query}", origin_of(&self.url));
+        page::resolve(&self.url, &moved, None).ok()
+    }
+}
+
+/// Whether the query option `key` of a full URL gives way to ours.
+fn replaced(key: &str, options: &QueryOptions) -> bool {
+    is_option(key, "filter")
+        || is_option(key, "top")
+        || (options.select.is_some() && is_option(key, "select"))
+}
+
+/// The path of a URL without its leading slash (`v1.0/auditLogs/signIns`).
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split_once('/').map_or("", |(_, path)| path)
+}
+
+/// The scheme, host and port of a URL (`https://graph.microsoft.com`).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    url[after_scheme..]
+        .find('/')
+        .map_or(url, |at| &url[..after_scheme + at])
 }
 
 /// `$name` or `name` (Graph makes the `$` optional).
