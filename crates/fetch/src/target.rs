@@ -364,4 +364,54 @@ mod tests {
                 .contains("unknown report 'nosuch'")
         );
     }
+    #[test]
+    fn provisioning_windows_start_with_gt_one_tick_before() {
+        let t = Target::resolve("provisioning", &bases(), None).unwrap();
+        assert_eq!(
+            t.filter_for(&day(), None).unwrap(),
+            "activityDateTime gt 2023-12-31T23:59:59.9999999Z and activityDateTime lt 2024-01-02T00:00:00.0000000Z"
+        );
+        let by_url = Target::resolve(
+            "https://graph.microsoft.com/v1.0/auditLogs/provisioning",
+            &bases(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(by_url.range, RangeFilter::GtLt);
+    }
+
+    #[test]
+    fn the_identity_leaves_out_the_host_and_saved_links_move_to_it() {
+        let options = QueryOptions {
+            filter: Some("result eq 'failure'".into()),
+            select: None,
+            top: 10,
+        };
+        let here = Target::resolve("directoryAudits", &bases(), None).unwrap();
+        let local = Bases {
+            graph: "http://localhost:8080",
+            ..bases()
+        };
+        let there = Target::resolve("directoryAudits", &local, None).unwrap();
+        assert_eq!(
+            here.identity(&options, None),
+            there.identity(&options, None)
+        );
+        let id = here.identity(&options, Some("t"));
+        assert_eq!(id.path, "/v1.0/auditLogs/directoryAudits");
+        assert_eq!(id.filter.as_deref(), Some("result eq 'failure'"));
+        let legacy = Target::resolve("auditEvents", &bases(), None).unwrap();
+        assert_eq!(
+            legacy.identity(&options, None).params.as_deref(),
+            Some("api-version=beta")
+        );
+        assert_eq!(
+            there
+                .rebase("https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=x")
+                .as_deref(),
+            Some("http://localhost:8080/v1.0/auditLogs/directoryAudits?$skiptoken=x")
+        );
+        assert_eq!(there.rebase("::garbage::"), None);
+        assert_eq!(there.rebase("https://h"), None, "no path: not a page");
+    }
 }
