@@ -169,3 +169,102 @@ fn a_next_link_that_repeats_ends_the_run_with_status_6() {
         assert_eq!(count, "1", "{name}: /a asked for once");
     }
 }
+
+#[test]
+fn time_windows_are_half_open_and_sliced() {
+    let emu = Emulator::start(&[
+        "--records",
+        "300",
+        "--days",
+        "3",
+        "--now",
+        "2026-01-10T00:00:00Z",
+    ]);
+    let all = truth(&emu, "directoryAudits");
+    let time = |l: &String| {
+        serde_json::from_str::<Value>(l).unwrap()["activityDateTime"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let want: Vec<String> = all
+        .iter()
+        .filter(|l| {
+            time(l).as_str() >= "2026-01-08T00:00:00.0000000Z"
+                && time(l).as_str() < "2026-01-09T12:00:00.0000000Z"
+        })
+        .cloned()
+        .collect();
+    let out = fetch(&emu)
+        .args([
+            "directoryAudits",
+            "--since",
+            "2026-01-08",
+            "--until",
+            "2026-01-09T12:00:00Z",
+            "--slice",
+            "6h",
+            "--page-size",
+            "20",
+        ])
+        .success();
+    assert_same_records(&lines(&out), &want, "window");
+    let got_times: Vec<String> = lines(&out).iter().map(time).collect();
+    // Slices oldest first: the first record of the output is in the oldest slice.
+    assert!(
+        got_times[0].as_str() < "2026-01-08T06:00:00",
+        "{}",
+        got_times[0]
+    );
+    let first_pages: Vec<String> = requests(&emu, "directoryAudits")
+        .iter()
+        .filter(|r| !r["query"].as_str().unwrap().contains("skiptoken"))
+        .map(|r| r["query"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        first_pages.len(),
+        6,
+        "36 hours in 6-hour slices: {first_pages:?}"
+    );
+    assert!(first_pages[0].contains("activityDateTime%20ge%202026-01-08T00:00:00.0000000Z%20and%20activityDateTime%20lt%202026-01-08T06:00:00.0000000Z"), "{}", first_pages[0]);
+}
+
+#[test]
+fn slices_that_keep_timing_out_are_halved() {
+    let emu = Emulator::start(&[
+        "--records",
+        "200",
+        "--days",
+        "1",
+        "--now",
+        "2026-01-02T00:00:00Z",
+        "--max-window",
+        "7h",
+    ]);
+    let out = fetch(&emu)
+        .args([
+            "directoryAudits",
+            "--since",
+            "2026-01-01",
+            "--until",
+            "2026-01-02",
+            "--slice",
+            "1d",
+            "--page-size",
+            "50",
+        ])
+        .success();
+    assert_same_records(
+        &lines(&out),
+        &truth(&emu, "directoryAudits"),
+        "halved slices",
+    );
+    let ok_windows = requests(&emu, "directoryAudits")
+        .iter()
+        .filter(|r| r["status"] == 200)
+        .count();
+    assert!(
+        ok_windows >= 4,
+        "the day was fetched as quarters or smaller"
+    );
+}

@@ -15,6 +15,7 @@ mod fetch;
 mod fetch_resume;
 mod fetch_slices;
 mod fetch_state;
+mod fetch_tokens;
 mod format;
 mod man;
 mod pipeline;

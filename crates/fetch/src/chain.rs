@@ -144,7 +144,7 @@ impl Chains {
                         retries.not_parsed(before);
                         visited.remove(&url);
                         url = previous;
-                        pages -= 1;
+                        pages = pages.saturating_sub(1);
                         let detail = "the page did not parse".to_string();
                         (Transient::Truncated, detail, None)
                     } else {

@@ -188,7 +188,7 @@ impl RecordWriter {
             Flow::Stop
         } else {
             Flow::Continue {
-                wanted: self.limit.map(|limit| limit - self.written),
+                wanted: self.limit.map(|limit| limit.saturating_sub(self.written)),
             }
         })
     }
