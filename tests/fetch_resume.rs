@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::fetch::{assert_same_records, fetch, requests, truth};
+use crate::fetch::{assert_same_records, fetch, lines, requests, truth};
 use crate::util::{Emulator, Tool};
 
 fn file_lines(path: &Path) -> Vec<String> {
@@ -187,4 +187,38 @@ fn the_state_belongs_to_the_query_not_the_host_and_makes_its_directories() {
         "{}",
         out.describe()
     );
+}
+
+#[test]
+fn a_state_of_version_1_is_read_and_rewritten_as_version_2() {
+    let emu = Emulator::start(&["--records", "2000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("old.state");
+    let want = truth(&emu, "directoryAudits");
+    let newest: Value = serde_json::from_str(&want[0]).unwrap();
+    // As version 1 wrote it: the query with another host, an entry for the newest record.
+    let checkpoint = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    let old = serde_json::json!({
+        "version": 1,
+        "query": "http://127.0.0.1:1/v1.0/auditLogs/directoryAudits",
+        "checkpoint": aad_common::time::graph_time(checkpoint),
+        "emitted": [{"id": newest["id"], "hash": "0123456789abcdef", "time": newest["activityDateTime"]}],
+    });
+    std::fs::write(&state, old.to_string()).unwrap();
+    let out = fetch(&emu)
+        .args(["directoryAudits", "--dedup", "id", "--lag", "0s", "--state"])
+        .arg(&state)
+        .success();
+    // The window is the last three hours: the newest record is in it, and skipped.
+    let printed = lines(&out);
+    assert!(printed.len() > 10, "{} records", printed.len());
+    assert!(
+        !printed
+            .iter()
+            .any(|l| l.contains(newest["id"].as_str().unwrap())),
+        "already emitted"
+    );
+    let doc = snapshot(&state);
+    assert_eq!(doc["version"], 2);
+    assert_eq!(doc["query"]["path"], "/v1.0/auditLogs/directoryAudits");
 }
