@@ -18,9 +18,10 @@ use chrono::TimeDelta;
 use crate::client::{Client, Outcome, Transient};
 use crate::pacing::Pacer;
 use crate::page::{self, Lookahead, Page, PageError};
-use crate::pipeline::{After, Handover, Position, WriterGone};
+use crate::pipeline::{Handover, WriterGone};
 use crate::progress::Progress;
 use crate::retries::{Retries, Unconfirmed};
+use crate::sweep::{After, Position};
 use crate::token_source::Tokens;
 use crate::window::Slice;
 

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use aad_common::time::format_duration;
 use aad_common::{Error, Result};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -208,9 +207,4 @@ impl Fetcher {
             _ => learned,
         }
     }
-}
-
-/// Shows a span the way the state file keeps it (`12h`).
-pub(crate) fn span_text(span: TimeDelta) -> String {
-    format_duration(span.to_std().unwrap_or_default())
 }

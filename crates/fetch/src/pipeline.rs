@@ -41,32 +41,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::frontier::Resync;
 use crate::page::{Page, PageError};
 use crate::record_writer::{Flow, RecordWriter};
+use crate::sweep::Position;
 use crate::window::Slice;
-
-/// Where a page stands in the fetching of the window, for the state file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Position {
-    /// The family the page belongs to.
-    pub(crate) family: Slice,
-    /// The part of the family whose chain the page is in.
-    pub(crate) part: Slice,
-    /// The part length in use; none: the whole family.
-    pub(crate) span: Option<TimeDelta>,
-    /// What comes after the page.
-    pub(crate) after: After,
-}
-
-/// What comes after a page in its chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum After {
-    /// The next page, at this link.
-    Link(String),
-    /// Nothing: the part is complete.
-    PartEnd,
-    /// A link that cannot be followed (the run is about to fail): a run that goes on
-    /// from here starts again just after the frontier.
-    Unknown,
-}
 
 /// What the fetch thread tells the writer.
 #[derive(Debug)]

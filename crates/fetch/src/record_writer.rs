@@ -21,11 +21,11 @@ use crate::dedup::{RecordKey, Seen};
 use crate::frontier::{Frontier, Mark, Resync, Verdict};
 use crate::output_file::OutputFile;
 use crate::page::{Page, one_line};
-use crate::pipeline::{After, Position};
 use crate::progress::Progress;
 use crate::record_fields::{self, content_hash};
 use crate::state::StateFile;
 use crate::state_doc::{ChainState, DoneEntry, Emitted, JournalLine, OutputMark, PageEntry};
+use crate::sweep::{After, Position, span_text};
 use crate::window::{Slice, earliest};
 
 /// Where records go: stdout is written at least once, a file exactly once.
@@ -300,7 +300,7 @@ impl RecordWriter {
         let chain = mark.map(|m| ChainState {
             family: m.family.into(),
             part: position.part.into(),
-            span: position.span.map(crate::fetcher::span_text),
+            span: position.span.map(span_text),
             next,
             done,
             frontier: m.frontier,
@@ -373,7 +373,7 @@ impl RecordWriter {
         };
         let done = DoneEntry {
             checkpoint: checkpoint.map(graph_time),
-            span: span.map(crate::fetcher::span_text),
+            span: span.map(span_text),
         };
         state.doc.checkpoint.clone_from(&done.checkpoint);
         state.doc.span.clone_from(&done.span);

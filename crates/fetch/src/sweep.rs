@@ -12,11 +12,43 @@
 //!   the next chain starts where the broken one stopped, not at the part's start;
 //! - a part that is done leaves the span below it as the next part.
 //!
-//! The sweep is a position and a span, so a state file can hold it in a few bytes.
+//! The sweep is a position and a span, so a state file can hold it in a few bytes; each
+//! page carries its [`Position`] in the sweep to the writer, which records it.
 
+use aad_common::time::format_duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::window::{MIN_SLICE, Slice, TICK};
+
+/// Where a page stands in the fetching of the window, for the state file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Position {
+    /// The family the page belongs to.
+    pub(crate) family: Slice,
+    /// The part of the family whose chain the page is in.
+    pub(crate) part: Slice,
+    /// The part length in use; none: the whole family.
+    pub(crate) span: Option<TimeDelta>,
+    /// What comes after the page.
+    pub(crate) after: After,
+}
+
+/// What comes after a page in its chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum After {
+    /// The next page, at this link.
+    Link(String),
+    /// Nothing: the part is complete.
+    PartEnd,
+    /// A link that cannot be followed (the run is about to fail): a run that goes on
+    /// from here starts again just after the frontier.
+    Unknown,
+}
+
+/// Shows a span the way the state file keeps it (`12h`).
+pub(crate) fn span_text(span: TimeDelta) -> String {
+    format_duration(span.to_std().unwrap_or_default())
+}
 
 /// Where the fetching of one family stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
