@@ -377,6 +377,20 @@ fn top_counts_records_and_fetches_no_page_it_does_not_need() {
         assert_eq!(lines(&out).len(), 25, "{flag}");
         assert_eq!(requests(&emu, "directoryAudits").len(), 3, "{flag}");
     }
+    // Whole pages count their records too.
+    let emu = Emulator::start(&["--records", "100"]);
+    let out = fetch(&emu)
+        .args([
+            "directoryAudits",
+            "--pages",
+            "--page-size",
+            "10",
+            "--top",
+            "25",
+        ])
+        .success();
+    assert_eq!(lines(&out).len(), 3, "three pages of ten");
+    assert_eq!(requests(&emu, "directoryAudits").len(), 3);
 }
 
 #[test]

@@ -193,7 +193,8 @@ impl RecordWriter {
         })
     }
 
-    /// `--pages`: the body as one line; the frontier still follows its records.
+    /// `--pages`: the body as one line; the frontier still follows its records, and
+    /// `--top` counts them (whole pages: the last may hold more than asked for).
     fn whole_page(&mut self, page: &Page) -> Result<(u64, u64, Option<bool>)> {
         let mut scratch = std::mem::take(&mut self.scratch);
         self.write_line(one_line(&page.body, &mut scratch))?;
@@ -203,7 +204,13 @@ impl RecordWriter {
             self.frontier.handled(time, record, range.clone());
         }
         self.scratch = scratch;
-        Ok((page.records.len() as u64, 0, None))
+        let written = page.records.len() as u64;
+        self.written += written;
+        let stopped = self
+            .limit
+            .is_some_and(|limit| self.written >= limit)
+            .then_some(false);
+        Ok((written, 0, stopped))
     }
 
     /// The records of a page, each written unless it came again or was emitted before;
