@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aad_common::cloud::Cloud;
-use aad_common::time::{RateSetting, parse_duration};
+use aad_common::time::{RateSetting, format_duration, parse_duration};
 use aad_http::Compression;
 use clap::{Parser, ValueEnum};
+
+use crate::window::MAX_DURATION;
 
 /// Microsoft Graph API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,7 +58,7 @@ Examples:
 
   # Only failures, only a few fields, at most 100 records:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" \\
-      --select id,activityDateTime,activityDisplayName --max-records 100
+      --select id,activityDateTime,activityDisplayName --top 100
 
   # The legacy Azure AD Graph report of the 2016 article, saving each page as the
   # PowerShell sample did (auditEvents0.json, auditEvents1.json, ...):
@@ -141,20 +143,20 @@ pub struct Args {
     #[arg(long, value_name = "FIELDS")]
     pub(crate) select: Option<String>,
 
-    /// Page size, 1 to 1000 [default: REPORT's own $top, else 1000].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) top: Option<u32>,
+    /// Stop after writing N records (asking for no more than N; --top 10 is one request).
+    #[arg(long, alias = "max-records", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) top: Option<u64>,
 
-    /// Stop after writing N records, without fetching further pages.
-    #[arg(long, value_name = "N")]
-    pub(crate) max_records: Option<u64>,
+    /// Records per page, 1 to 1000 [default: REPORT's own $top, else 1000, the service's maximum].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) page_size: Option<u32>,
 
     /// The time field for --since/--until when REPORT is a path or URL not in --list.
     #[arg(long, value_name = "FIELD")]
     pub(crate) time_field: Option<String>,
 
-    /// Fetch the window as consecutive slices of this length, oldest first ('none': one chain).
-    #[arg(long, value_name = "DURATION", default_value = "1d")]
+    /// Cut the window: auto (whole; halved where the service times out), a length (slices oldest first), or none.
+    #[arg(long, value_name = "DURATION", default_value = "auto")]
     pub(crate) slice: String,
 
     /// Command that prints a token (raw or aad-token -o json); run again to renew it.
@@ -170,15 +172,15 @@ pub struct Args {
     pub(crate) token_file: Option<String>,
 
     /// Request budget, a sliding window ('off' to disable).
-    #[arg(long, value_name = "N/DURATION", default_value = "5/10s")]
+    #[arg(long, value_name = "N/DURATION", default_value = "5/10s", value_parser = rate)]
     pub(crate) rate: RateSetting,
 
     /// Give up when retries have made no progress for this long.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
     pub(crate) retry_for: Duration,
 
     /// Per-request timeout for the response headers and again for the body.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
     pub(crate) timeout: Duration,
 
     /// Write each whole page body as one line instead of one line per record.
@@ -194,11 +196,11 @@ pub struct Args {
     pub(crate) state: Option<PathBuf>,
 
     /// With --state: the window ends this long before now (late events settle).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
     pub(crate) lag: Duration,
 
     /// With --state: each run starts this long before the checkpoint.
-    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = duration)]
     pub(crate) overlap: Duration,
 
     /// Which records already emitted are skipped (default: changed with --state, else none).
@@ -235,6 +237,39 @@ pub struct Args {
     pub(crate) verbose: bool,
 }
 
+/// A duration flag: at most [`MAX_DURATION`] (longer ones are typos, and would take
+/// times out of any range a filter can name).
+fn duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "'{text}' is longer than {} (100 years)",
+            format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
+
+/// A duration flag that must be longer than zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = duration(text)?;
+    if d.is_zero() {
+        return Err(format!("'{text}' must be longer than 0"));
+    }
+    Ok(d)
+}
+
+/// `--rate`: a budget whose window is at most a day (the service counts in seconds).
+fn rate(text: &str) -> Result<RateSetting, String> {
+    let setting: RateSetting = text.parse()?;
+    if let RateSetting::Limit(rate) = setting
+        && rate.per > Duration::from_secs(86_400)
+    {
+        return Err(format!("'{text}': the window must be at most 1d"));
+    }
+    Ok(setting)
+}
+
 /// Extra man page sections, plain text (paragraphs separated by blank lines).
 pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
@@ -247,20 +282,29 @@ The token, and any token a command printed, is masked as *** in everything aad-f
     (
         "PAGING, PACING AND RETRIES",
         "Pages are followed by their @odata.nextLink (or odata.nextLink) verbatim; a relative link is resolved against the URL of the page that carried it (RFC 3986), and a link to another scheme, host or port is refused, so the bearer token never leaves its host. For legacy reports api-version is kept exactly once. Empty pages with a next link are followed; an empty last page ends the chain. The next page is requested while the current one is written (one page in flight) over one kept-alive connection, with gzip (--compression auto asks for gzip from every host but loopback ones, where compressing only costs time).\n\n\
-REPORT may carry a query of its own (auditLogs/signIns?$top=50&$orderby=createdDateTime): its options are sent with every first request of a slice, and its $filter is joined with the time window and --filter by 'and'. Giving $top or $select there and --top or --select too is a usage error (status 2), as is a fragment (#...) or a path that is not a valid URI (percent-encode spaces as %20). --graph-url and --legacy-graph-url are bases: no query or fragment.\n\n\
+REPORT may carry a query of its own (auditLogs/signIns?$top=50&$orderby=createdDateTime): its options are sent with every first request of a slice, and its $filter is joined with the time window and --filter by 'and'. Its $top is the page size and its $select the selection; giving --page-size or --select too is a usage error (status 2), as is a fragment (#...) or a path that is not a valid URI (percent-encode spaces as %20). --graph-url and --legacy-graph-url are bases: no query or fragment.\n\n\
 Every record of a page must be a JSON object: a page whose value array holds anything else is malformed (status 6, naming the page URL and the record, value[i]), and nothing of it is written.\n\n\
 Requests are paced to --rate, a sliding window: at most N requests in any window of the given length, which is how the reporting service counts its budget (5 requests per 10 seconds per app and tenant). Every 429 is still honoured.\n\n\
 429, 500, 502, 503, 504, 408, connection failures, timeouts and truncated or unparsable bodies are retried, honouring Retry-After (seconds or an HTTP date; a date that is not in the future counts as no Retry-After), otherwise with exponential backoff and full jitter (1 s base, 60 s cap), until --retry-for passes without a page being fetched (status 5). A page is written only after it was received and parsed whole.\n\n\
-The window is fetched as slices of --slice, oldest first, each its own chain of pages, newest first within the slice as the service answers. A slice that fails three times in a row with 504 or a timeout, or whose skip token the service rejects, is halved and refetched, down to one minute, and records already written from it are not written again.",
+The window is fetched in families, oldest first: with --slice auto (the default) the whole window, or pieces of the span a state file learned; with --slice DURATION pieces of that length; with --slice none the whole window, never halved. A family is fetched newest first, in parts, each a chain of pages that the service lists newest first. A part whose first page fails three times in a row with 504 or a timeout is halved (its newer half comes first, down to one minute), and the shorter span carries on to the next parts; a state file remembers it for the next run. A chain that breaks after its first page (three timeouts in a row, a skip token the service rejects) starts again just after the oldest record it wrote: of the records at that time, the ones written are skipped once each, so nothing is written twice and nothing is missed. (A service that does not list newest first cannot be resumed that way: the part is fetched again whole, --dedup skips what it can, and a warning says so. Without a time field, every record a chain wrote is remembered instead.)\n\n\
+A next link that repeats a page of its chain (A to A, A to B to A, an empty link) would be followed forever: the page is written, then the run ends with status 6.\n\n\
+--top N stops after N records and asks for no more than N a page, so --top 10 is one request; --page-size sets the records a page holds (REPORT's own $top, else 1000, the service's maximum). REPORT's own $top and --page-size, or its own $select and --select, together are a usage error.",
     ),
     (
         "INCREMENTAL STATE",
-        "With --state FILE each run fixes its window end at now minus --lag before it starts. The window starts at the checkpoint minus --overlap (the first run starts at --since, or one day before the window end). Records are written oldest slice first; after every page written out the state file is rewritten atomically (temporary file, fsync, rename): the checkpoint (the end of the last completed slice), the output file length, and the id, content hash and time of every record emitted since checkpoint minus overlap. A record already emitted is skipped according to --dedup (changed: same id and same content; id: same id; none). A record without an id is never the same event as another record of the same run; of the copies an earlier run emitted inside the overlap, each is skipped once when the overlap brings it again. Without --state nothing is skipped unless --dedup is given. A checkpoint that is not a time or lies in the future is refused (status 7). A skip token cannot be resumed, so a run that was stopped refetches the slice in progress from its start and skips what it already emitted. A second run on the same state file refuses to start while the first holds its lock (FILE.lock).\n\n\
-The state file is JSON: {\"version\":1,\"query\":\"<report and filter>\",\"checkpoint\":\"<RFC 3339>\",\"output\":{\"path\":\"...\",\"length\":N,\"tail\":\"<16 hex digits>\"},\"emitted\":[{\"id\":\"...\",\"hash\":\"<16 hex digits of SHA-256>\",\"time\":\"<RFC 3339>\"},...]}. It refers to one report and query; using it for another is an error.",
+        "With --state FILE each run fixes its window end at now minus --lag before it starts. The window starts at the checkpoint minus --overlap (the first run starts at --since, or one day before the window end). When a family of the window is complete, the checkpoint moves to its end.\n\n\
+After every page written out, one line is appended to the state file and fsynced, at a cost that does not grow with the window: the output file's length, the records of the page a later run may list again, and where the chain stands (its next link, the time of the oldest record written, and the records written at that time). A run that was stopped (killed, ended by --top or a failure) goes on from there: its first request is the saved next link, on whatever host now serves the report; no page before it is fetched again. If the service refuses the saved link (expired or unknown), the chain starts again just after the oldest record written, skipping the records written at that time, so the output stays exact.\n\n\
+A record already emitted is skipped according to --dedup (changed: same id and same content; id: same id; none). The state remembers the records whose time (the report's time field, or --time-field; the end of its family for a record without one) lies within --overlap of the end of the last family, where the next run starts, and those at the time the chain has reached: so it stays proportional to the records of the overlap, however large the window. Within a run, a record is compared with those remembered. A record without an id is never the same event as another record of the same run; of the copies an earlier run emitted inside the overlap, each is skipped once when the overlap brings it again. Without --state nothing is skipped unless --dedup is given; equal records are never dropped without a dedup mode.\n\n\
+A state file belongs to one query: the report's path, its filter and selection, and the tenant; not the host or port that serves it (127.0.0.1 or localhost, an emulator on another port, a national cloud under another host name all keep working). Using it for another query is a usage error that shows both queries. A checkpoint that is not a time or lies in the future is refused (status 7). A second run on the same state file refuses to start while the first holds its lock (FILE.lock). A missing directory of FILE is created, readable only by the user (mode 0700); so are those of --output (with the usual mode).",
+    ),
+    (
+        "STATE FILE",
+        "The first line is a JSON snapshot (shown with spaces added): {\"version\": 2, \"query\": {\"path\": \"/v1.0/auditLogs/directoryAudits\", \"filter\": \"...\", \"select\": \"...\", \"tenant\": \"...\"}, \"checkpoint\": \"<RFC 3339>\", \"span\": \"<duration>\", \"output\": {\"path\": \"...\", \"length\": N, \"tail\": \"<16 hex digits>\"}, \"emitted\": [{\"id\": \"...\", \"hash\": \"<16 hex digits of SHA-256>\", \"time\": \"<RFC 3339>\"}, ...], \"chain\": {\"family\": {\"start\": \"...\", \"end\": \"...\"}, \"part\": {\"start\": \"...\", \"end\": \"...\"}, \"span\": \"<duration>\", \"next\": \"<link>\", \"done\": false, \"frontier\": \"<RFC 3339>\", \"ties\": [\"<16 hex digits>\", ...], \"ordered\": true}}; chain is null between families. Each following line is applied over it in order: {\"page\": {\"output\": {...}, \"emitted\": [...], \"chain\": {...}}} after a page, {\"done\": {\"checkpoint\": \"...\", \"span\": \"...\"}} after a family.\n\n\
+A torn last line (a crash while appending) is ignored; any other line that does not parse is reported with its number (status 7). The lines are folded into a new snapshot (temporary file, fsync, rename) when they outgrow the snapshot and at the end of every run. Files of version 1 (one JSON object) are read, and rewritten as version 2.",
     ),
     (
         "DELIVERY GUARANTEES",
-        "With --output FILE (appended to; the tool owns the file) delivery is exactly once: after each page the file is flushed and fsynced, then the state records its length with the emitted ids. A run that finds the file longer than the state says (the previous run died between the two) first truncates it back to that length. Killed at any moment, the next run neither loses nor repeats a record.\n\n\
+        "With --output FILE (appended to; the tool owns the file) delivery is exactly once: after each page the file is flushed and fsynced, then the state records its length and where the chain stands. A run that finds the file longer than the state says (the previous run died between the two) first truncates it back to that length, and fetches that page again. Killed at any moment, the next run neither loses nor repeats a record.\n\n\
 Only bytes this state wrote are ever cut. Every run that writes FILE holds FILE.lock, and the first --state run records its state file there: from then on a run with another state file, or without --state, refuses FILE (status 7); delete FILE.lock to hand the file to another state. The state also keeps a fingerprint of the 4 KiB before the length it recorded: a file that is shorter or does not match (rotated or replaced) is never cut; the run warns and appends.\n\n\
 On stdout (a pipe the tool cannot take back) delivery is at least once: after a kill, at most the records of the one page that was being written may come again.\n\n\
 A closed stdout (aad-fetch ... | head) stops fetching at once and exits 0.",
@@ -271,7 +315,7 @@ A closed stdout (aad-fetch ... | head) stops fetching at once and exits 0.",
     ),
     (
         "FILES",
-        "The --state file and its FILE.lock sibling; the --output file and its FILE.lock sibling (naming the state that owns it); DIR/<report><n>.json with --save-pages.\n\n\
+        "The --state file, its FILE.lock sibling, and FILE.tmp while it is rewritten; the --output file and its FILE.lock sibling (naming the state that owns it); DIR/<report><n>.json with --save-pages.\n\n\
 A write past a file-size limit (ulimit -f) fails with 'File too large' and ends the run with status 7; it does not kill aad-fetch silently.",
     ),
     (

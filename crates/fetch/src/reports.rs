@@ -26,6 +26,17 @@ pub(crate) struct Report {
     pub(crate) time_field: &'static str,
     /// For the beta sign-in kinds: the `signInEventTypes` value.
     pub(crate) event_type: Option<&'static str>,
+    /// How the time window is written in its `$filter`.
+    pub(crate) range: RangeFilter,
+}
+
+/// How a report's `$filter` names the half-open window `[start, end)` on its time field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeFilter {
+    /// `ge start and lt end`.
+    GeLt,
+    /// `gt (start - 100 ns) and lt end`, for a report whose service refuses `ge`.
+    GtLt,
 }
 
 /// Every known report.
@@ -36,6 +47,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/directoryAudits",
         time_field: "activityDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "signIns",
@@ -43,6 +55,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "provisioning",
@@ -50,6 +63,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/provisioning",
         time_field: "activityDateTime",
         event_type: None,
+        range: RangeFilter::GtLt,
     },
     Report {
         name: "nonInteractiveSignIns",
@@ -57,6 +71,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("nonInteractiveUser"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "servicePrincipalSignIns",
@@ -64,6 +79,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("servicePrincipal"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "managedIdentitySignIns",
@@ -71,6 +87,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("managedIdentity"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "auditEvents",
@@ -78,6 +95,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "reports/auditEvents",
         time_field: "eventTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "signinEvents",
@@ -85,6 +103,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "reports/signinEvents",
         time_field: "signinDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
 ];
 
