@@ -24,6 +24,17 @@ pub(crate) enum Format {
     Table,
 }
 
+/// How `--time` writes RFC 3339 times in csv, tsv, text and table cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimeStyle {
+    /// As they are in the data (Graph writes UTC: 2026-11-29T21:47:56.0730881Z)
+    Utc,
+    /// In the local time zone (TZ), RFC 3339 with its offset
+    Local,
+    /// In UTC as a spreadsheet reads a date-time: 2026-11-29 21:47:56.073
+    Excel,
+}
+
 /// Converts NDJSON records (aad-fetch output) or Graph pages to JSON, CSV, TSV, XML, text or
 /// a table, streaming.
 #[derive(Debug, Parser)]
@@ -44,9 +55,21 @@ pub struct Args {
     #[arg(short = 't', long = "to", value_enum, value_name = "FORMAT", default_value_t = Format::Json)]
     pub(crate) to: Format,
 
-    /// Columns, in order: [NAME=]PATH,... (dot paths; numbers index arrays)
+    /// Columns, in order: [NAME=]PATH[|PATH...],... or @signins, @audits, @provisioning
     #[arg(short = 'f', long, value_name = "LIST", action = ArgAction::Append)]
     pub(crate) fields: Vec<String>,
+
+    /// Only records for which EXPR holds: status.errorCode != 0 and appDisplayName ~ 'Teams'
+    #[arg(short = 'w', long = "where", value_name = "EXPR")]
+    pub(crate) where_expr: Option<String>,
+
+    /// Sort by FIELD (a path), :desc for descending; repeat or comma-separate for more keys
+    #[arg(short = 's', long, value_name = "FIELD[:desc]", action = ArgAction::Append)]
+    pub(crate) sort: Vec<String>,
+
+    /// How times are written in csv, tsv, text and table cells
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = TimeStyle::Utc)]
+    pub(crate) time: TimeStyle,
 
     /// Indent the JSON output (--to json)
     #[arg(long)]
@@ -76,15 +99,15 @@ pub struct Args {
     #[arg(long)]
     pub(crate) skip_invalid: bool,
 
-    /// Cut table cells to N terminal columns [default: 40]
+    /// Cut table cells to N terminal columns; 0 for no limit [default: 40]
     #[arg(long, value_name = "N")]
     pub(crate) max_width: Option<usize>,
 
-    /// Longest input line accepted, in bytes; K, M, G suffixes [default: 16M]
+    /// Longest input line accepted, in bytes, at most 1G; K, M, G suffixes [default: 16M]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) max_line: Option<usize>,
 
-    /// Threads that format records [default: the CPUs, at most 4]
+    /// Threads that format records, 1 to 256 [default: the CPUs, at most 4]
     #[arg(short = 'j', long, value_name = "N")]
     pub(crate) threads: Option<usize>,
 

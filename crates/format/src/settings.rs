@@ -1,12 +1,15 @@
 //! What the command line means: [`resolve`] checks the options against each other and
-//! the format and fills in the defaults. Pure: the one thing it needs from the machine
-//! (the number of CPUs, for the default `--threads`) arrives in an [`Env`], so the unit
-//! tests below drive every rule directly.
+//! the format and fills in the defaults. Pure: what it needs from the machine (the
+//! number of CPUs, for the default `--threads`; the terminal's width, for the table)
+//! arrives in an [`Env`], so the unit tests below drive every rule directly.
+
+use std::io::IsTerminal;
 
 use aad_common::{Error, Result};
 
-use crate::cli::{Args, Format};
+use crate::cli::{Args, Format, TimeStyle};
 use crate::fields::{self, Column};
+use crate::filter::Filter;
 use crate::xml_syntax::is_ncname;
 
 /// The default `--max-line`: longer than any Graph page of 1000 records.
@@ -18,30 +21,79 @@ pub(crate) const DEFAULT_MAX_WIDTH: usize = 40;
 /// At most this many threads by default: beyond it, reading and writing dominate.
 const MAX_DEFAULT_THREADS: usize = 4;
 
+/// The most `--threads` accepted: far more than helps, few enough to start.
+pub(crate) const MAX_THREADS: usize = 256;
+
+/// The longest `--max-line` accepted.
+pub(crate) const MAX_MAX_LINE: usize = 1 << 30;
+
+/// The widest `--max-width` accepted (0 is no limit).
+pub(crate) const MAX_MAX_WIDTH: usize = 1 << 20;
+
+/// The widest terminal believed (`COLUMNS` beyond it is ignored).
+const MAX_TERMINAL_WIDTH: usize = 10_000;
+
 /// What `resolve` needs besides the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Env {
     /// CPUs this process may use.
     pub(crate) cpus: usize,
+    /// The terminal's width when stdout is a terminal: `COLUMNS`, or what the terminal
+    /// says.
+    pub(crate) terminal_width: Option<usize>,
 }
 
 impl Env {
     /// The environment of this process (asked once, by the runner).
     pub(crate) fn current() -> Env {
+        let terminal_width = if std::io::stdout().is_terminal() {
+            let columns = std::env::var("COLUMNS").ok();
+            terminal_width(columns.as_deref(), || {
+                terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
+            })
+        } else {
+            None
+        };
         Env {
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            terminal_width,
         }
     }
 }
 
-/// Resolved settings of one run.
+/// The width of the terminal: `COLUMNS` when it is a width, else what `ask` says.
+fn terminal_width(columns: Option<&str>, ask: impl FnOnce() -> Option<usize>) -> Option<usize> {
+    columns
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|w| (1..=MAX_TERMINAL_WIDTH).contains(w))
+        .or_else(ask)
+        .filter(|w| *w > 0)
+}
+
+/// One `--sort` key.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SortKey {
+    pub(crate) path: Vec<String>,
+    pub(crate) descending: bool,
+}
+
+/// Resolved settings of one run.
+#[derive(Debug, Clone)]
 pub(crate) struct Settings {
     /// Input names in order; `-` is stdin.
     pub(crate) inputs: Vec<String>,
     pub(crate) format: Format,
     /// `--fields`, when given.
     pub(crate) columns: Option<Vec<Column>>,
+    /// table and text without `--fields`: a preset when the records' shape is known.
+    pub(crate) auto_preset: bool,
+    /// `--where`.
+    pub(crate) filter: Option<Filter>,
+    /// `--sort`, or empty.
+    pub(crate) sort: Vec<SortKey>,
+    pub(crate) time: TimeStyle,
+    /// The table's total width: the terminal's, when stdout is one.
+    pub(crate) table_width: Option<usize>,
     pub(crate) pretty: bool,
     pub(crate) header: bool,
     pub(crate) excel: bool,
@@ -70,7 +122,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
             Ok(())
         }
     };
-    use Format::{Csv, Json, Table, Tsv, Xml};
+    use Format::{Csv, Json, Table, Text, Tsv, Xml};
     only(args.pretty, "--pretty", &[Json], "json")?;
     only(
         args.no_header,
@@ -88,6 +140,12 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         "csv and tsv",
     )?;
     only(args.max_width.is_some(), "--max-width", &[Table], "table")?;
+    only(
+        args.time != TimeStyle::Utc,
+        "--time",
+        &[Csv, Tsv, Text, Table],
+        "csv, tsv, text and table",
+    )?;
 
     let columns = if args.fields.is_empty() {
         None
@@ -102,15 +160,40 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
     }
     let root = xml_name("--root", args.root, "records")?;
     let item = xml_name("--item", args.item, "record")?;
-    let max_width = args.max_width.unwrap_or(DEFAULT_MAX_WIDTH);
-    if max_width < 2 {
-        return Err(Error::usage("--max-width must be at least 2"));
-    }
+    let max_width = match args.max_width.unwrap_or(DEFAULT_MAX_WIDTH) {
+        0 => usize::MAX,
+        1 => {
+            return Err(Error::usage(
+                "--max-width must be 0 (no limit) or at least 2",
+            ));
+        }
+        n if n > MAX_MAX_WIDTH => {
+            return Err(Error::usage(format!(
+                "--max-width must be at most {MAX_MAX_WIDTH} (0 is no limit)"
+            )));
+        }
+        n => n,
+    };
     let threads = match args.threads {
-        Some(0) => return Err(Error::usage("--threads must be at least 1")),
+        Some(n) if !(1..=MAX_THREADS).contains(&n) => {
+            return Err(Error::usage(format!(
+                "--threads must be between 1 and {MAX_THREADS}"
+            )));
+        }
         Some(threads) => threads,
         None => env.cpus.clamp(1, MAX_DEFAULT_THREADS),
     };
+    let max_line = args.max_line.unwrap_or(DEFAULT_MAX_LINE);
+    if max_line > MAX_MAX_LINE {
+        return Err(Error::usage("--max-line must be at most 1G"));
+    }
+    let filter = args
+        .where_expr
+        .as_deref()
+        .map(Filter::new)
+        .transpose()
+        .map_err(|e| Error::usage(format!("--where: column {}: {}", e.column, e.message)))?;
+    let sort = sort_keys(&args.sort)?;
     let inputs = if args.files.is_empty() {
         vec!["-".to_string()]
     } else {
@@ -119,7 +202,12 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
     Ok(Settings {
         inputs,
         format,
+        auto_preset: columns.is_none() && matches!(format, Table | Text),
         columns,
+        filter,
+        sort,
+        time: args.time,
+        table_width: env.terminal_width.filter(|_| format == Table),
         pretty: args.pretty,
         header: !args.no_header,
         excel: args.excel,
@@ -129,9 +217,36 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         skip_invalid: args.skip_invalid,
         quiet: args.quiet,
         max_width,
-        max_line: args.max_line.unwrap_or(DEFAULT_MAX_LINE),
+        max_line,
         threads,
     })
+}
+
+/// The `--sort` keys: `PATH[:asc|:desc]`, comma-separated or repeated.
+fn sort_keys(given: &[String]) -> Result<Vec<SortKey>> {
+    let mut keys = Vec::new();
+    for list in given {
+        for key in fields::split_unescaped(list, ',') {
+            let key = key.trim();
+            let (path, descending) = match key.rsplit_once(':') {
+                Some((path, "desc")) => (path, true),
+                Some((path, "asc")) => (path, false),
+                Some((_, order)) if !order.contains('.') => {
+                    return Err(Error::usage(format!(
+                        "--sort: '{key}': the order is asc or desc, not '{order}'"
+                    )));
+                }
+                _ => (key, false),
+            };
+            if path.is_empty() {
+                return Err(Error::usage(format!("--sort: empty key in '{list}'")));
+            }
+            let path =
+                fields::parse_path(path).map_err(|e| Error::usage(format!("--sort: {e}")))?;
+            keys.push(SortKey { path, descending });
+        }
+    }
+    Ok(keys)
 }
 
 /// The `--to` spelling of a format.
@@ -148,7 +263,7 @@ fn xml_name(option: &str, name: Option<String>, default: &str) -> Result<String>
         Ok(name)
     } else {
         Err(Error::usage(format!(
-            "{option} '{name}' is not an XML element name (letters, digits, '_', '-', '.'; no ':'; not starting with a digit)"
+            "{option} '{name}' is not an XML element name (ASCII letters, digits, '_', '-', '.'; no ':'; not starting with a digit)"
         )))
     }
 }
@@ -160,7 +275,10 @@ mod tests {
 
     /// A machine with this many CPUs.
     fn cpus(cpus: usize) -> Env {
-        Env { cpus }
+        Env {
+            cpus,
+            terminal_width: None,
+        }
     }
 
     fn resolve_on(env: Env, args: &[&str]) -> Result<Settings> {
@@ -211,7 +329,15 @@ mod tests {
         }
         assert_eq!(resolve_on(cpus(64), &["-j", "8"]).unwrap().threads, 8);
         assert_eq!(resolve_on(cpus(1), &["--threads", "3"]).unwrap().threads, 3);
-        assert_eq!(usage_error(&["-j", "0"]), "--threads must be at least 1");
+        assert_eq!(
+            usage_error(&["-j", "0"]),
+            "--threads must be between 1 and 256"
+        );
+        assert_eq!(
+            usage_error(&["-j", "30000"]),
+            "--threads must be between 1 and 256"
+        );
+        assert_eq!(resolve_args(&["-j", "256"]).unwrap().threads, 256);
     }
 
     #[test]
@@ -239,6 +365,7 @@ mod tests {
             (&["--item", "i"], &["xml"]),
             (&["--strict-fields"], &["csv", "tsv"]),
             (&["--max-width", "9"], &["table"]),
+            (&["--time", "excel"], &["csv", "tsv", "text", "table"]),
         ] {
             for to in ["json", "ndjson", "csv", "tsv", "xml", "text", "table"] {
                 let mut args = vec!["-t", to];
@@ -315,7 +442,7 @@ mod tests {
         let s = resolve_args(&["-t", "xml", "--root", "audits", "--item", "audit"]).unwrap();
         assert_eq!((s.root.as_str(), s.item.as_str()), ("audits", "audit"));
         assert!(usage_error(&["-t", "xml", "--root", "1st"]).starts_with(
-            "--root '1st' is not an XML element name (letters, digits, '_', '-', '.'; no ':'"
+            "--root '1st' is not an XML element name (ASCII letters, digits, '_', '-', '.'; no ':'"
         ));
         assert!(usage_error(&["-t", "xml", "--item", "a:b"]).starts_with("--item 'a:b' is not"));
     }
@@ -330,8 +457,115 @@ mod tests {
         );
         assert_eq!(
             usage_error(&["-t", "table", "--max-width", "1"]),
-            "--max-width must be at least 2"
+            "--max-width must be 0 (no limit) or at least 2"
         );
+        assert_eq!(
+            resolve_args(&["-t", "table", "--max-width", "0"])
+                .unwrap()
+                .max_width,
+            usize::MAX
+        );
+        assert!(
+            usage_error(&["-t", "table", "--max-width", "2000000"])
+                .starts_with("--max-width must be at most")
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_usage_errors() {
+        assert_eq!(
+            usage_error(&["--max-line", "2G"]),
+            "--max-line must be at most 1G"
+        );
+        assert_eq!(
+            resolve_args(&["--max-line", "1G"]).unwrap().max_line,
+            1 << 30
+        );
+        for args in [&["-j", "-1"][..], &["--max-width", "-1", "-t", "table"]] {
+            usage_error(args);
+        }
+    }
+
+    #[test]
+    fn the_table_fits_the_terminal_only() {
+        let terminal = Env {
+            cpus: 2,
+            terminal_width: Some(100),
+        };
+        assert_eq!(
+            resolve_on(terminal, &["-t", "table"]).unwrap().table_width,
+            Some(100)
+        );
+        assert_eq!(
+            resolve_on(terminal, &["-t", "csv"]).unwrap().table_width,
+            None
+        );
+        assert_eq!(resolve_args(&["-t", "table"]).unwrap().table_width, None);
+        assert_eq!(terminal_width(Some("120"), || Some(80)), Some(120));
+        assert_eq!(terminal_width(Some(" 99 "), || None), Some(99));
+        for odd in ["0", "-5", "wide", "99999999"] {
+            assert_eq!(terminal_width(Some(odd), || Some(80)), Some(80), "{odd}");
+        }
+        assert_eq!(terminal_width(None, || Some(0)), None);
+    }
+
+    #[test]
+    fn where_errors_say_the_column() {
+        assert_eq!(
+            usage_error(&["--where", "a = open"]),
+            "--where: column 5: 'open' is not a value: quote strings ('open')"
+        );
+        assert!(
+            resolve_args(&["--where", "status.errorCode != 0"])
+                .unwrap()
+                .filter
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn sort_keys_take_an_order() {
+        let s =
+            resolve_args(&["--sort", "a.b:desc,c", "-s", r"d\:e:asc", "-s", "x.y:z.w"]).unwrap();
+        let keys: Vec<_> = s
+            .sort
+            .iter()
+            .map(|k| (k.path.join("/"), k.descending))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a/b".to_string(), true),
+                ("c".to_string(), false),
+                ("d:e".to_string(), false),
+                ("x/y:z/w".to_string(), false)
+            ]
+        );
+        assert!(usage_error(&["--sort", "a:down"]).contains("asc or desc"));
+        assert!(usage_error(&["--sort", ":desc"]).contains("empty key"));
+        assert!(usage_error(&["--sort", "a..b"]).contains("empty step"));
+    }
+
+    #[test]
+    fn time_applies_to_cells_and_presets_to_table_and_text() {
+        assert!(
+            usage_error(&["--time", "local"])
+                .starts_with("--time applies to --to csv, tsv, text and table")
+        );
+        assert_eq!(
+            resolve_args(&["-t", "csv", "--time", "excel"])
+                .unwrap()
+                .time,
+            TimeStyle::Excel
+        );
+        assert!(resolve_args(&["-t", "table"]).unwrap().auto_preset);
+        assert!(resolve_args(&["-t", "text"]).unwrap().auto_preset);
+        assert!(
+            !resolve_args(&["-t", "text", "-f", "a"])
+                .unwrap()
+                .auto_preset
+        );
+        assert!(!resolve_args(&["-t", "csv"]).unwrap().auto_preset);
     }
 
     #[test]
