@@ -60,7 +60,7 @@ pub(crate) fn parse(list: &str) -> Result<Vec<Column>, String> {
         {
             let Some(preset) = presets::columns(name) else {
                 return Err(format!(
-                    "no preset '{item}' (there are {}; write \\{item} for a key of that name)",
+                    "no preset '{item}' (there are {}, and @all alone for every key; write \\{item} for a key of that name)",
                     presets::NAMES.join(", ")
                 ));
             };
@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn the_tree_merges_shared_prefixes() {
-        let columns = vec![
+        let columns = [
             column("a", &["user", "id"]),
             column("b", &["user", "name"]),
             column("c", &["targets", "0", "id"]),

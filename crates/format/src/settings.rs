@@ -147,7 +147,10 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         "csv, tsv, text and table",
     )?;
 
-    let columns = if args.fields.is_empty() {
+    // `-f @all`: every flattened key, as without --fields, also where a preset would be
+    // chosen.
+    let all = args.fields.len() == 1 && args.fields[0].trim() == "@all";
+    let columns = if args.fields.is_empty() || all {
         None
     } else {
         let list = args.fields.join(",");
@@ -202,7 +205,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
     Ok(Settings {
         inputs,
         format,
-        auto_preset: columns.is_none() && matches!(format, Table | Text),
+        auto_preset: columns.is_none() && !all && matches!(format, Table | Text),
         columns,
         filter,
         sort,
@@ -566,6 +569,9 @@ mod tests {
                 .auto_preset
         );
         assert!(!resolve_args(&["-t", "csv"]).unwrap().auto_preset);
+        let all = resolve_args(&["-t", "table", "-f", "@all"]).unwrap();
+        assert!(!all.auto_preset && all.columns.is_none());
+        assert!(usage_error(&["-t", "table", "-f", "@all,a"]).contains("no preset '@all'"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub(super) struct Dispatch<'p> {
     budget: &'p Budget,
     pool: &'p Pool,
     seq: u64,
+    /// No worker runs: every line is rendered here.
+    alone: bool,
     /// Reading stopped because the writer has ended, or will end at a line already
     /// handed out (an overlong one); either way the writer reports why.
     writer_gone: bool,
@@ -41,6 +43,7 @@ impl<'p> Dispatch<'p> {
         how: How,
         budget: &'p Budget,
         pool: &'p Pool,
+        alone: bool,
     ) -> Dispatch<'p> {
         Dispatch {
             jobs,
@@ -52,6 +55,7 @@ impl<'p> Dispatch<'p> {
             budget,
             pool,
             seq: 0,
+            alone,
             writer_gone: false,
         }
     }
@@ -82,7 +86,7 @@ impl<'p> Dispatch<'p> {
                     bytes,
                     number,
                     column,
-                } if bytes.len() > JOB_BYTES => {
+                } if bytes.len() > JOB_BYTES || self.alone => {
                     // A long line (a Graph page) is rendered right here, after the
                     // jobs before it: copying it and holding several in flight would
                     // cost megabytes.
@@ -143,7 +147,7 @@ impl<'p> Dispatch<'p> {
     }
 
     /// Passes `notes` to the writer, in order.
-    fn notes(&mut self, notes: Vec<String>) -> Result<()> {
+    pub(super) fn notes(&mut self, notes: Vec<String>) -> Result<()> {
         let done = Done::notes(self.next_seq(), notes);
         if !self.budget.acquire(0) || self.done.send(done).is_err() {
             self.writer_gone = true;
