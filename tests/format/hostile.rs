@@ -259,8 +259,9 @@ fn malformed_field_paths_are_usage_errors() {
 #[test]
 fn line_and_paragraph_separators_are_escaped_in_text_and_table() {
     let record = "{\"a\":\"one\u{2028}two\u{2029}three\u{85}four\u{2066}\"}\n";
-    for to in ["text", "table"] {
-        let out = format(&["-t", to, "-f", "a", "--max-width", "0"], record);
+    for args in [&["-t", "text"][..], &["-t", "table", "--max-width", "0"]] {
+        let to = args[1];
+        let out = format(&[args, &["-f", "a"]].concat(), record);
         out.assert_code(0).assert_quiet();
         let text = out.stdout_text();
         assert!(

@@ -10,6 +10,7 @@ use aad_common::{Error, Result};
 use crate::cli::{Args, Format, TimeStyle};
 use crate::fields::{self, Column};
 use crate::filter::Filter;
+use crate::sorted::{SortKey, sort_keys};
 use crate::xml_syntax::is_ncname;
 
 /// The default `--max-line`: longer than any Graph page of 1000 records.
@@ -68,13 +69,6 @@ fn terminal_width(columns: Option<&str>, ask: impl FnOnce() -> Option<usize>) ->
         .filter(|w| (1..=MAX_TERMINAL_WIDTH).contains(w))
         .or_else(ask)
         .filter(|w| *w > 0)
-}
-
-/// One `--sort` key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SortKey {
-    pub(crate) path: Vec<String>,
-    pub(crate) descending: bool,
 }
 
 /// Resolved settings of one run.
@@ -196,7 +190,7 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         .map(Filter::new)
         .transpose()
         .map_err(|e| Error::usage(format!("--where: column {}: {}", e.column, e.message)))?;
-    let sort = sort_keys(&args.sort)?;
+    let sort = sort_keys(&args.sort).map_err(Error::usage)?;
     let inputs = if args.files.is_empty() {
         vec!["-".to_string()]
     } else {
@@ -223,33 +217,6 @@ pub(crate) fn resolve(args: Args, env: Env) -> Result<Settings> {
         max_line,
         threads,
     })
-}
-
-/// The `--sort` keys: `PATH[:asc|:desc]`, comma-separated or repeated.
-fn sort_keys(given: &[String]) -> Result<Vec<SortKey>> {
-    let mut keys = Vec::new();
-    for list in given {
-        for key in fields::split_unescaped(list, ',') {
-            let key = key.trim();
-            let (path, descending) = match key.rsplit_once(':') {
-                Some((path, "desc")) => (path, true),
-                Some((path, "asc")) => (path, false),
-                Some((_, order)) if !order.contains('.') => {
-                    return Err(Error::usage(format!(
-                        "--sort: '{key}': the order is asc or desc, not '{order}'"
-                    )));
-                }
-                _ => (key, false),
-            };
-            if path.is_empty() {
-                return Err(Error::usage(format!("--sort: empty key in '{list}'")));
-            }
-            let path =
-                fields::parse_path(path).map_err(|e| Error::usage(format!("--sort: {e}")))?;
-            keys.push(SortKey { path, descending });
-        }
-    }
-    Ok(keys)
 }
 
 /// The `--to` spelling of a format.
@@ -524,29 +491,6 @@ mod tests {
                 .filter
                 .is_some()
         );
-    }
-
-    #[test]
-    fn sort_keys_take_an_order() {
-        let s =
-            resolve_args(&["--sort", "a.b:desc,c", "-s", r"d\:e:asc", "-s", "x.y:z.w"]).unwrap();
-        let keys: Vec<_> = s
-            .sort
-            .iter()
-            .map(|k| (k.path.join("/"), k.descending))
-            .collect();
-        assert_eq!(
-            keys,
-            [
-                ("a/b".to_string(), true),
-                ("c".to_string(), false),
-                ("d:e".to_string(), false),
-                ("x/y:z/w".to_string(), false)
-            ]
-        );
-        assert!(usage_error(&["--sort", "a:down"]).contains("asc or desc"));
-        assert!(usage_error(&["--sort", ":desc"]).contains("empty key"));
-        assert!(usage_error(&["--sort", "a..b"]).contains("empty step"));
     }
 
     #[test]

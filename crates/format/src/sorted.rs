@@ -13,11 +13,44 @@ use aad_common::Result;
 use serde_json::value::RawValue;
 
 use crate::bad_input::{Bad, Place, Reporter};
+use crate::fields;
 use crate::raw::{Kind, compact, push_str};
 use crate::select::{Cells, Select, recycle};
-use crate::settings::SortKey;
 use crate::sink::Sink;
 use crate::times::{Instant, instant};
+
+/// One `--sort` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SortKey {
+    pub(crate) path: Vec<String>,
+    pub(crate) descending: bool,
+}
+
+/// The `--sort` keys: `PATH[:asc|:desc]`, comma-separated or repeated.
+pub(crate) fn sort_keys(given: &[String]) -> Result<Vec<SortKey>, String> {
+    let mut keys = Vec::new();
+    for list in given {
+        for key in fields::split_unescaped(list, ',') {
+            let key = key.trim();
+            let (path, descending) = match key.rsplit_once(':') {
+                Some((path, "desc")) => (path, true),
+                Some((path, "asc")) => (path, false),
+                Some((_, order)) if !order.contains('.') => {
+                    return Err(format!(
+                        "--sort: '{key}': the order is asc or desc, not '{order}'"
+                    ));
+                }
+                _ => (key, false),
+            };
+            if path.is_empty() {
+                return Err(format!("--sort: empty key in '{list}'"));
+            }
+            let path = fields::parse_path(path).map_err(|e| format!("--sort: {e}"))?;
+            keys.push(SortKey { path, descending });
+        }
+    }
+    Ok(keys)
+}
 
 /// A sort key's value, in the order of the kinds.
 #[derive(Debug, Clone, PartialEq)]
@@ -247,6 +280,40 @@ mod tests {
                 records[9], records[8], records[0], records[7], records[3], records[6], records[1],
                 records[4], records[2], records[5]
             ]
+        );
+    }
+
+    #[test]
+    fn sort_keys_take_an_order() {
+        let given = ["a.b:desc,c", r"d\:e:asc", "x.y:z.w"].map(String::from);
+        let keys: Vec<_> = sort_keys(&given)
+            .unwrap()
+            .iter()
+            .map(|k| (k.path.join("/"), k.descending))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a/b".to_string(), true),
+                ("c".to_string(), false),
+                ("d:e".to_string(), false),
+                ("x/y:z/w".to_string(), false)
+            ]
+        );
+        assert!(
+            sort_keys(&["a:down".to_string()])
+                .unwrap_err()
+                .contains("asc or desc")
+        );
+        assert!(
+            sort_keys(&[":desc".to_string()])
+                .unwrap_err()
+                .contains("empty key")
+        );
+        assert!(
+            sort_keys(&["a..b".to_string()])
+                .unwrap_err()
+                .contains("empty step")
         );
     }
 

@@ -3,7 +3,7 @@
 //! SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS and EXAMPLES).
 
 /// Extra man-page sections, as plain text (the generator adds NAME, SYNOPSIS,
-/// DESCRIPTION and OPTIONS from [`Args`]).
+/// DESCRIPTION and OPTIONS from [`Args`](super::Args)).
 pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
         "FORMATS",
