@@ -21,7 +21,10 @@ say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 say "Building aad-token, aad-fetch, aad-format and aad-emulator"
 cargo build --locked --bins --manifest-path "$root/Cargo.toml" >&2
-export PATH="$root/target/debug:$PATH"
+# Where cargo put them: target/ unless CARGO_TARGET_DIR or a cargo config says otherwise.
+target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+export PATH="${target_dir:-$root/target}/debug:$PATH"
 
 say "Starting aad-emulator (live: 3 new events a second)"
 work=$(mktemp -d)
@@ -65,7 +68,7 @@ head -c 600 "$out/audits.xml"; echo
 echo "... $(wc -c < "$out/audits.xml") bytes"
 
 say "Incremental pull, first run: $out/audits.ndjson (state in $out/audits.state)"
-rm -f "$out/audits.ndjson" "$out/audits.state" "$out/audits.state.lock"
+rm -f "$out/audits.ndjson" "$out/audits.ndjson.lock" "$out/audits.state" "$out/audits.state.lock"
 incremental() {
     aad-fetch directoryAudits --token-command aad-token --since 7d --lag 0s --overlap 1m \
         --state "$out/audits.state" --output "$out/audits.ndjson" -q

@@ -14,6 +14,7 @@ mod emulator;
 mod fetch;
 mod fetch_state;
 mod format;
+mod hostile;
 mod man;
 mod pipeline;
 mod structure;

@@ -1269,7 +1269,8 @@ fn unreadable_and_empty_secret_files() {
         .run();
     out.assert_code(7);
     assert!(
-        out.stderr.contains("cannot read '/no/such/secret'"),
+        out.stderr
+            .contains("cannot read the client secret '/no/such/secret'"),
         "{}",
         out.describe()
     );

@@ -7,7 +7,7 @@
 use clap::ValueEnum;
 
 use crate::error::{Error, Result};
-use crate::url::check_url;
+use crate::url::check_base_url;
 
 /// A national cloud preset (`--cloud`, `AAD_CLOUD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -66,7 +66,7 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Applies the preset under the explicit values and checks each URL
-    /// (https, or http on a loopback host).
+    /// (https, or http on a loopback host; no query or fragment).
     pub fn resolve(
         cloud: Cloud,
         authority_host: Option<&str>,
@@ -79,7 +79,7 @@ impl Endpoints {
                 .unwrap_or(preset)
                 .trim_end_matches('/')
                 .to_string();
-            check_url(&url).map_err(|e| Error::usage(format!("{what}: {}", e.message())))?;
+            check_base_url(&url).map_err(|e| Error::usage(format!("{what}: {}", e.message())))?;
             Ok(url)
         };
         Ok(Endpoints {

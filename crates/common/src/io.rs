@@ -1,5 +1,9 @@
 //! Input and output helpers: stdout as a buffered writer, files or `-` as input,
-//! secret files, terminal detection.
+//! secret files, reads with a size limit, terminal detection.
+//!
+//! Whatever the tools read whole (secrets, tokens, certificates, caches, a token
+//! command's output) is read through [`read_limited`]: `/dev/zero` or a runaway command
+//! ends the read at the limit with an error instead of filling memory.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, StdoutLock};
@@ -9,6 +13,14 @@ use crate::error::{Error, Result};
 
 /// Buffer size for stdout and file input; large enough to amortise system calls.
 pub const BUFFER_SIZE: usize = 64 * 1024;
+
+/// The longest secret or token read (client secrets, federated tokens, access tokens):
+/// real ones are a few KB.
+pub const SECRET_LIMIT: u64 = 64 * 1024;
+
+/// The longest document read whole (a token document such as `aad-token -o json`, a
+/// certificate and key, a cache file): a token and what is said about it, with room.
+pub const DOCUMENT_LIMIT: u64 = 1024 * 1024;
 
 /// Stdout, locked once and buffered. Callers flush on purpose (aad-fetch after each
 /// page); a broken pipe surfaces as an [`io::Error`] that `run_main` treats as success.
@@ -45,19 +57,57 @@ pub fn open_input(name: &str) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(BUFFER_SIZE, file)))
 }
 
-/// Reads a secret from a file or `-` (stdin): the whole content without its trailing
-/// line end. An empty secret is an error; the secret itself never appears in one.
-pub fn read_secret(name: &str, what: &str) -> Result<String> {
-    let mut text = String::new();
-    if name == "-" {
-        io::stdin()
-            .lock()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::file("read", Path::new("<stdin>"), e))?;
-    } else {
-        text =
-            std::fs::read_to_string(name).map_err(|e| Error::file("read", Path::new(name), e))?;
+/// `limit` bytes as people write them: `64 KiB`, `1 MiB`.
+pub fn format_size(limit: u64) -> String {
+    match limit {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
     }
+}
+
+/// Reads `reader` to its end, but never more than `limit` bytes: past that the read
+/// stops with an error of kind [`io::ErrorKind::FileTooLarge`] that names the limit.
+pub fn read_limited(reader: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("it holds more than {}, the limit", format_size(limit)),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads the file at `path` whole, up to `limit` bytes; an error (status 7) names
+/// `what` and the path ("cannot read certificate '/dev/zero' (it holds more than 1 MiB,
+/// the limit)").
+pub fn read_file_limited(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    File::open(path)
+        .and_then(|file| read_limited(file, limit))
+        .map_err(|e| Error::file(&format!("read {what}"), path, e))
+}
+
+/// Reads a secret from a file or `-` (stdin), at most [`SECRET_LIMIT`] bytes: the whole
+/// content without its trailing line end. An empty secret is an error; the secret itself
+/// never appears in one.
+pub fn read_secret(name: &str, what: &str) -> Result<String> {
+    let bytes = if name == "-" {
+        read_limited(io::stdin().lock(), SECRET_LIMIT)
+            .map_err(|e| Error::file(&format!("read {what} from"), Path::new("stdin"), e))?
+    } else {
+        read_file_limited(Path::new(name), SECRET_LIMIT, what)?
+    };
+    let text = String::from_utf8(bytes).map_err(|_| {
+        let source = if name == "-" { "stdin" } else { name };
+        Error::new(
+            crate::Status::File,
+            format!("{what} from '{source}' is not UTF-8 text"),
+        )
+    })?;
     let trimmed = text.trim_end_matches(['\r', '\n']);
     if trimmed.is_empty() {
         let source = if name == "-" { "stdin" } else { name };
@@ -84,6 +134,26 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         let err = read_secret(file.path().to_str().unwrap(), "client secret").unwrap_err();
         assert!(err.to_string().contains("is empty"), "{err}");
+    }
+
+    #[test]
+    fn read_secret_stops_at_the_limit() {
+        let err = read_secret("/dev/zero", "the client secret").unwrap_err();
+        assert_eq!(err.status(), crate::Status::File);
+        assert_eq!(
+            err.to_string(),
+            "cannot read the client secret '/dev/zero' (it holds more than 64 KiB, the limit)"
+        );
+    }
+
+    #[test]
+    fn limited_reads_take_exactly_the_limit() {
+        assert_eq!(read_limited(&b"abcd"[..], 4).unwrap(), b"abcd");
+        let err = read_limited(&b"abcde"[..], 4).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(format_size(DOCUMENT_LIMIT), "1 MiB");
+        assert_eq!(format_size(SECRET_LIMIT), "64 KiB");
+        assert_eq!(format_size(1000), "1000 bytes");
     }
 
     #[test]

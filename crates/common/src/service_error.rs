@@ -5,9 +5,13 @@
 //! Microsoft Graph (`{"error":{"code","message","innerError":{"request-id"}}}`) and legacy
 //! Azure AD Graph (`{"odata.error":{"code","message":{"value"}}}`). Anything else is kept
 //! as a short, printable snippet of the body.
+//!
+//! Known secrets are masked ([`crate::mask`]) before anything is kept: a hostile server
+//! may echo the client secret or the token it was sent.
 
 use serde_json::Value;
 
+use crate::mask::mask_secrets;
 use crate::sanitize::{printable, truncate_chars};
 
 /// A service's error answer, as far as it could be understood.
@@ -31,6 +35,20 @@ impl ServiceError {
     /// Reads an error body of any of the three shapes; `request_id_header` is the
     /// `request-id` response header, used when the body carries none.
     pub fn from_body(status: u16, body: &[u8], request_id_header: Option<&str>) -> ServiceError {
+        let mut err = Self::read(status, body, request_id_header);
+        // Strings decoded from JSON escapes may spell a secret the raw body did not.
+        let mask = |text: &mut Option<String>| {
+            if let Some(t) = text.as_mut() {
+                *t = mask_secrets(t).into_owned();
+            }
+        };
+        mask(&mut err.code);
+        mask(&mut err.message);
+        mask(&mut err.request_id);
+        err
+    }
+
+    fn read(status: u16, body: &[u8], request_id_header: Option<&str>) -> ServiceError {
         let mut err = ServiceError {
             status,
             code: None,
@@ -39,8 +57,9 @@ impl ServiceError {
             request_id: request_id_header.map(str::to_string),
             snippet: None,
         };
-        let Ok(json) = serde_json::from_slice::<Value>(body) else {
-            let text = String::from_utf8_lossy(body);
+        let text = String::from_utf8_lossy(body);
+        let text = mask_secrets(&text);
+        let Ok(json) = serde_json::from_str::<Value>(&text) else {
             let text = text.trim();
             if !text.is_empty() {
                 err.snippet = Some(truncate_chars(&printable(text), 200).into_owned());
@@ -94,8 +113,8 @@ impl ServiceError {
                         .map(str::to_string)
                         .or(err.request_id);
                 } else {
-                    err.snippet =
-                        Some(truncate_chars(&printable(&json.to_string()), 200).into_owned());
+                    let text = mask_secrets(&json.to_string()).into_owned();
+                    err.snippet = Some(truncate_chars(&printable(&text), 200).into_owned());
                 }
             }
         }
@@ -256,6 +275,19 @@ mod tests {
             ServiceError::from_body(400, body, Some("h-1")).summary(),
             "HTTP 400 Request_BadRequest: Bad filter. (request-id: h-1)"
         );
+    }
+
+    #[test]
+    fn echoed_secrets_are_masked_before_the_message_is_cut() {
+        crate::mask::register_secret("Echo/S3cret\"Value");
+        let long = "x".repeat(290);
+        let body = format!(
+            r#"{{"error":"invalid_client","error_description":"{long} Invalid client secret provided: 'Echo\/S3cret\"Value'"}}"#
+        );
+        let summary = ServiceError::from_body(401, body.as_bytes(), None).summary();
+        assert!(!summary.contains("Echo"), "{summary}");
+        let html = ServiceError::from_body(500, b"<p>Echo/S3cret\"Value</p>", None);
+        assert_eq!(html.summary(), "HTTP 500: <p>***</p>");
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! `az account get-access-token` prints (`accessToken`, `expiresOn`, `expires_on`,
 //! `tokenType`, `tenant`). aad-fetch accepts either, and also a token endpoint's own
 //! response (`access_token`, `expires_in`/`expires_on`), so `curl ... | aad-fetch` works.
+//!
+//! Wherever a token comes from (a token endpoint, the cache, a file, a command), it is
+//! checked the same way before it is used: visible ASCII only, at most
+//! [`TOKEN_LIMIT`] bytes ([`check_bearer_token`]), and a token type that is an HTTP
+//! authentication scheme name ([`is_http_token`]); so `-o header` prints one line and
+//! the `Authorization` header can always be sent.
 
 use std::fmt;
 
@@ -13,14 +19,23 @@ use chrono::{DateTime, Local, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// A string that must never be printed: `Debug` and `Display` show `***`.
+use crate::io::SECRET_LIMIT;
+use crate::mask::register_secret;
+
+/// The longest access token accepted, in bytes.
+pub const TOKEN_LIMIT: u64 = SECRET_LIMIT;
+
+/// A string that must never be printed: `Debug` and `Display` show `***`, and every
+/// diagnostic masks it ([`crate::mask`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a secret value.
+    /// Wraps a secret value, and registers it to be masked in diagnostics.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        register_secret(&value);
+        Secret(value)
     }
 
     /// The secret itself, for the one place that sends it.
@@ -67,11 +82,45 @@ pub enum TokenDocumentError {
     /// JSON that does not parse.
     #[error("the token input looks like JSON but does not parse: {0}")]
     BadJson(String),
-    /// A raw token with characters a bearer token cannot contain.
+    /// A token with characters a bearer token cannot contain.
     #[error(
-        "the token input is not a bearer token (it contains white space or control characters)"
+        "the token input is not a bearer token (it contains white space, control or non-ASCII characters)"
     )]
     NotAToken,
+    /// A token longer than any real one.
+    #[error(
+        "the token input is not a bearer token (it is longer than {})",
+        crate::io::format_size(TOKEN_LIMIT)
+    )]
+    TooLong,
+    /// A token type that is not an HTTP authentication scheme name.
+    #[error("the token document's tokenType is not an HTTP authentication scheme name")]
+    BadTokenType,
+}
+
+/// Checks that `token` can be sent as `Authorization: <type> <token>` and printed on
+/// one line: not empty, at most [`TOKEN_LIMIT`] bytes, visible ASCII only (RFC 6750's
+/// `b64token` and every opaque token in use fit).
+pub fn check_bearer_token(token: &str) -> Result<(), TokenDocumentError> {
+    if token.is_empty() {
+        return Err(TokenDocumentError::Empty);
+    }
+    if token.len() as u64 > TOKEN_LIMIT {
+        return Err(TokenDocumentError::TooLong);
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(TokenDocumentError::NotAToken);
+    }
+    Ok(())
+}
+
+/// True for an RFC 9110 `token`, the syntax of an authentication scheme such as
+/// `Bearer` (`-o header` prints it).
+pub fn is_http_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
 /// The fields aad-fetch reads from a JSON token document; numbers may be strings.
@@ -102,6 +151,12 @@ impl AccessToken {
                 .access_token
                 .filter(|t| !t.is_empty())
                 .ok_or(TokenDocumentError::NoTokenField)?;
+            check_bearer_token(&token)?;
+            let token_type = match doc.token_type {
+                None => "Bearer".to_string(),
+                Some(t) if is_http_token(&t) => t,
+                Some(_) => return Err(TokenDocumentError::BadTokenType),
+            };
             let expires_on = doc
                 .expires_on
                 .as_ref()
@@ -115,14 +170,12 @@ impl AccessToken {
                 .or_else(|| jwt_expiry(&token));
             return Ok(AccessToken {
                 expires_on,
-                token_type: doc.token_type.unwrap_or_else(|| "Bearer".to_string()),
+                token_type,
                 tenant: doc.tenant,
                 token: Secret::new(token),
             });
         }
-        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(TokenDocumentError::NotAToken);
-        }
+        check_bearer_token(text)?;
         Ok(AccessToken {
             expires_on: jwt_expiry(text),
             token_type: "Bearer".to_string(),
@@ -244,6 +297,32 @@ mod tests {
             AccessToken::parse_document(" \n", 0),
             Err(TokenDocumentError::Empty)
         );
+    }
+
+    #[test]
+    fn json_tokens_are_checked_like_raw_ones() {
+        let doc = |token: &str, kind: &str| {
+            let text = serde_json::json!({"accessToken": token, "tokenType": kind}).to_string();
+            AccessToken::parse_document(&text, 0)
+        };
+        assert_eq!(doc("a\u{1}b", "Bearer"), Err(TokenDocumentError::NotAToken));
+        assert_eq!(
+            doc("a\r\nX-Evil: 1", "Bearer"),
+            Err(TokenDocumentError::NotAToken)
+        );
+        assert_eq!(doc("t\u{e9}", "Bearer"), Err(TokenDocumentError::NotAToken));
+        assert_eq!(
+            doc("abc", "Bearer\r\nX-Evil: 1"),
+            Err(TokenDocumentError::BadTokenType)
+        );
+        let long = "a".repeat(TOKEN_LIMIT as usize + 1);
+        assert_eq!(doc(&long, "Bearer"), Err(TokenDocumentError::TooLong));
+        assert_eq!(
+            AccessToken::parse_document(&long, 0),
+            Err(TokenDocumentError::TooLong)
+        );
+        let fine = "a".repeat(TOKEN_LIMIT as usize);
+        assert_eq!(doc(&fine, "PoP").unwrap().token_type, "PoP");
     }
 
     #[test]

@@ -7,22 +7,44 @@
 use std::net::IpAddr;
 
 use crate::error::{Error, Result};
+use crate::sanitize::redact_url;
 
 /// The scheme rule: `https://`, or plain `http://` only to a loopback host (the local
-/// emulator), where nothing travels over a network a bearer token could leak on.
+/// emulator), where nothing travels over a network a bearer token could leak on. A URL
+/// with white space or control characters is refused too: no request can carry it.
+/// Messages show the URL with its secrets redacted.
 pub fn check_url(url: &str) -> Result<()> {
+    let shown = redact_url(url);
     let Some(host) = url_host(url) else {
-        return Err(Error::usage(format!("'{url}' is not an http(s) URL")));
+        return Err(Error::usage(format!("'{shown}' is not an http(s) URL")));
     };
-    if url.starts_with("https://") || (url.starts_with("http://") && is_loopback_host(host)) {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(Error::usage(format!(
+            "'{shown}' is not a valid URL (it contains white space or control characters)"
+        )))
+    } else if url.starts_with("https://") || (url.starts_with("http://") && is_loopback_host(host))
+    {
         Ok(())
     } else if url.starts_with("http://") {
         Err(Error::usage(format!(
-            "'{url}' uses plain http to a host that is not loopback; use https"
+            "'{shown}' uses plain http to a host that is not loopback; use https"
         )))
     } else {
-        Err(Error::usage(format!("'{url}' is not an http(s) URL")))
+        Err(Error::usage(format!("'{shown}' is not an http(s) URL")))
     }
+}
+
+/// A service base (`--graph-url`, `--authority-host`, ...): [`check_url`], and no
+/// query or fragment, since paths are appended to it.
+pub fn check_base_url(url: &str) -> Result<()> {
+    check_url(url)?;
+    if url.contains(['?', '#']) {
+        return Err(Error::usage(format!(
+            "'{}' has a query or fragment; give the service base only, such as https://graph.microsoft.com",
+            redact_url(url)
+        )));
+    }
+    Ok(())
 }
 
 /// The host of an absolute http(s) URL, without brackets or port.
@@ -89,5 +111,19 @@ mod tests {
         assert!(check_url("http://graph.microsoft.com").is_err());
         assert!(check_url("http://127.0.0.1.example.com").is_err());
         assert!(check_url("file:///etc/passwd").is_err());
+        assert!(check_url("https://h/a b").is_err());
+        assert_eq!(
+            check_url("http://u:pw@example.com/").unwrap_err().message(),
+            "'http://***@example.com/' uses plain http to a host that is not loopback; use https"
+        );
+    }
+
+    #[test]
+    fn bases_have_no_query_or_fragment() {
+        assert!(check_base_url("https://graph.microsoft.com").is_ok());
+        for base in ["https://h/?x=1", "https://h/#top", "http://127.0.0.1:1?"] {
+            let err = check_base_url(base).unwrap_err();
+            assert!(err.message().contains("query or fragment"), "{base}: {err}");
+        }
     }
 }

@@ -141,9 +141,9 @@ pub struct Args {
     #[arg(long, value_name = "FIELDS")]
     pub(crate) select: Option<String>,
 
-    /// Page size (1 to 1000).
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) top: u32,
+    /// Page size, 1 to 1000 [default: REPORT's own $top, else 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) top: Option<u32>,
 
     /// Stop after writing N records, without fetching further pages.
     #[arg(long, value_name = "N")]
@@ -160,6 +160,10 @@ pub struct Args {
     /// Command that prints a token (raw or aad-token -o json); run again to renew it.
     #[arg(long, value_name = "CMD")]
     pub(crate) token_command: Option<String>,
+
+    /// Stop --token-command, and every process it started, when it runs longer than this.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub(crate) token_timeout: Duration,
 
     /// Read the token from FILE ('-' = stdin).
     #[arg(long, value_name = "FILE")]
@@ -235,13 +239,18 @@ pub struct Args {
 pub const MAN_SECTIONS: &[(&str, &str)] = &[
     (
         "TOKENS",
-        "The first source found wins: --token-command CMD (run with sh -c; run again when the API answers 401 InvalidAuthenticationToken or the token is within 5 minutes of expiry), --token-file FILE (- is stdin), the AAD_ACCESS_TOKEN variable, and stdin when it is not a terminal. Each may hold the raw token or the JSON that aad-token -o json prints (or a token endpoint's own response). Without --token-command an expired or rejected token ends the run with status 3.",
+        "The first source found wins: --token-command CMD (run with sh -c; run again when the API answers 401 InvalidAuthenticationToken or the token is within 5 minutes of expiry), --token-file FILE (- is stdin), the AAD_ACCESS_TOKEN variable, and stdin when it is not a terminal. Each may hold the raw token or the JSON that aad-token -o json prints (or a token endpoint's own response). Without --token-command an expired or rejected token ends the run with status 3.\n\n\
+Limits: a token document (from a file, stdin or the command) is read up to 1 MiB; the token in it must be visible ASCII (no white space, control or non-ASCII characters) of at most 64 KiB, and its tokenType an HTTP authentication scheme name. Anything else cannot be a token: the run ends at once with status 3, before any request.\n\n\
+--token-command runs in a process group of its own. When it runs longer than --token-timeout (default 5m), the whole group is killed (SIGKILL), so nothing it started is left behind, and the run ends with status 3. Its stderr is shown after it ends, each line with control characters escaped and the token masked.\n\n\
+The token, and any token a command printed, is masked as *** in everything aad-fetch writes to stderr, also in what a server answers; -v shows URLs with their user information (user:password@) and secret query values as ***.",
     ),
     (
         "PAGING, PACING AND RETRIES",
         "Pages are followed by their @odata.nextLink (or odata.nextLink) verbatim; a relative link is resolved against the URL of the page that carried it (RFC 3986), and a link to another scheme, host or port is refused, so the bearer token never leaves its host. For legacy reports api-version is kept exactly once. Empty pages with a next link are followed; an empty last page ends the chain. The next page is requested while the current one is written (one page in flight) over one kept-alive connection, with gzip (--compression auto asks for gzip from every host but loopback ones, where compressing only costs time).\n\n\
+REPORT may carry a query of its own (auditLogs/signIns?$top=50&$orderby=createdDateTime): its options are sent with every first request of a slice, and its $filter is joined with the time window and --filter by 'and'. Giving $top or $select there and --top or --select too is a usage error (status 2), as is a fragment (#...) or a path that is not a valid URI (percent-encode spaces as %20). --graph-url and --legacy-graph-url are bases: no query or fragment.\n\n\
+Every record of a page must be a JSON object: a page whose value array holds anything else is malformed (status 6, naming the page URL and the record, value[i]), and nothing of it is written.\n\n\
 Requests are paced to --rate, a sliding window: at most N requests in any window of the given length, which is how the reporting service counts its budget (5 requests per 10 seconds per app and tenant). Every 429 is still honoured.\n\n\
-429, 500, 502, 503, 504, 408, connection failures, timeouts and truncated or unparsable bodies are retried, honouring Retry-After (seconds or an HTTP date), otherwise with exponential backoff and full jitter (1 s base, 60 s cap), until --retry-for passes without a page being fetched (status 5). A page is written only after it was received and parsed whole.\n\n\
+429, 500, 502, 503, 504, 408, connection failures, timeouts and truncated or unparsable bodies are retried, honouring Retry-After (seconds or an HTTP date; a date that is not in the future counts as no Retry-After), otherwise with exponential backoff and full jitter (1 s base, 60 s cap), until --retry-for passes without a page being fetched (status 5). A page is written only after it was received and parsed whole.\n\n\
 The window is fetched as slices of --slice, oldest first, each its own chain of pages, newest first within the slice as the service answers. A slice that fails three times in a row with 504 or a timeout, or whose skip token the service rejects, is halved and refetched, down to one minute, and records already written from it are not written again.",
     ),
     (
@@ -262,7 +271,8 @@ A closed stdout (aad-fetch ... | head) stops fetching at once and exits 0.",
     ),
     (
         "FILES",
-        "The --state file and its FILE.lock sibling; the --output file and its FILE.lock sibling (naming the state that owns it); DIR/<report><n>.json with --save-pages.",
+        "The --state file and its FILE.lock sibling; the --output file and its FILE.lock sibling (naming the state that owns it); DIR/<report><n>.json with --save-pages.\n\n\
+A write past a file-size limit (ulimit -f) fails with 'File too large' and ends the run with status 7; it does not kill aad-fetch silently.",
     ),
     (
         "SEE ALSO",

@@ -13,6 +13,7 @@
 //! | `target` | what to fetch and each slice's first URL |
 //! | `window` | `--since`/`--until`, slices, halving |
 //! | `token_source` | where the token comes from, renewal |
+//! | `token_command` | running `--token-command`: its own process group, `--token-timeout`, limits, masked stderr |
 //! | `client` | one GET (through aad-http) and what its outcome means |
 //! | `page` | page parsing, next links, one-line records |
 //! | `pacing` | the request budget |
@@ -39,6 +40,7 @@ mod reports;
 mod settings;
 mod state;
 mod target;
+mod token_command;
 mod token_source;
 mod window;
 

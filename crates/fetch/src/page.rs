@@ -1,12 +1,15 @@
 //! A page: its records as byte ranges of the body, and where the next page is.
 //!
 //! The body is parsed once with `RawValue`, so each record is the exact text the server
-//! sent. The next link is resolved against the page's own URL (RFC 3986) and must stay
-//! on the same scheme, host and port: the bearer token never leaves its host.
+//! sent; every record must be a JSON object, or the page is malformed. The next link is
+//! resolved against the page's own URL (RFC 3986) and must stay on the same scheme, host
+//! and port: the bearer token never leaves its host. Links in messages are shown with
+//! their user information and secret query values redacted.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
+use aad_common::sanitize::redact_url;
 use iri_string::types::{UriAbsoluteStr, UriReferenceStr};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -32,10 +35,13 @@ pub(crate) enum PageError {
     /// JSON, but not a page: retrying will not help.
     #[error("the page is JSON but not a report page: {0}")]
     Shape(String),
-    /// The next link leaves the host the token is for.
+    /// A record that is not a JSON object: the page is malformed.
+    #[error("the page is malformed: its record value[{index}] is {kind}, not a JSON object")]
+    NotAnObject { index: usize, kind: &'static str },
+    /// The next link leaves the host the token is for (the link as shown, redacted).
     #[error("refusing to follow a nextLink to another scheme, host or port: '{0}'")]
     ForeignLink(String),
-    /// The next link is not a URI reference.
+    /// The next link is not a URI reference (the link as shown, redacted).
     #[error("the nextLink is not a valid URI reference: '{0}'")]
     BadLink(String),
 }
@@ -69,6 +75,14 @@ impl Page {
             let items = doc
                 .value
                 .ok_or_else(|| PageError::Shape("it has no 'value' array".to_string()))?;
+            if let Some((index, raw)) = items
+                .iter()
+                .enumerate()
+                .find(|(_, raw)| !raw.get().starts_with('{'))
+            {
+                let kind = json_kind(raw.get());
+                return Err(PageError::NotAnObject { index, kind });
+            }
             let base = body.as_ptr() as usize;
             let records = items
                 .iter()
@@ -95,6 +109,18 @@ impl Page {
     /// spread it over several lines.
     pub(crate) fn record<'a>(&'a self, range: &Range<usize>, scratch: &'a mut Vec<u8>) -> &'a [u8] {
         one_line(&self.body[range.clone()], scratch)
+    }
+}
+
+/// What kind of JSON value `raw` (valid JSON, no leading white space) is, for messages.
+fn json_kind(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 
@@ -175,13 +201,13 @@ pub(crate) fn resolve(
     keep_api_version: Option<&str>,
 ) -> Result<String, PageError> {
     let base = UriAbsoluteStr::new(page_url.split('#').next().unwrap_or(page_url))
-        .map_err(|_| PageError::BadLink(page_url.to_string()))?;
+        .map_err(|_| PageError::BadLink(redact_url(page_url)))?;
     let link = encode_stray_characters(link.trim());
     let reference =
-        UriReferenceStr::new(&link).map_err(|_| PageError::BadLink(link.to_string()))?;
+        UriReferenceStr::new(&link).map_err(|_| PageError::BadLink(redact_url(&link)))?;
     let resolved = reference.resolve_against(base).to_string();
     if origin(&resolved) != origin(page_url) {
-        return Err(PageError::ForeignLink(resolved));
+        return Err(PageError::ForeignLink(redact_url(&resolved)));
     }
     Ok(match keep_api_version {
         Some(version) => with_api_version(&resolved, version),
@@ -415,6 +441,53 @@ mod tests {
             lookahead(br#"{"@odata.nextLink":"aA","value":"#),
             Lookahead::Next("aA".into()),
             "escapes are decoded by the parser"
+        );
+    }
+
+    #[test]
+    fn records_that_are_not_objects_make_the_page_malformed() {
+        let body = br#"{"value":[{"id":"1"},1,"two",null,[3]]}"#.to_vec();
+        let err = Page::parse(body, URL, None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PageError::NotAnObject {
+                    index: 1,
+                    kind: "a number"
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "the page is malformed: its record value[1] is a number, not a JSON object"
+        );
+        for (record, kind) in [
+            ("\"two\"", "a string"),
+            ("null", "null"),
+            ("[3]", "an array"),
+            ("true", "a boolean"),
+        ] {
+            let body = format!(r#"{{"value":[ {record} ]}}"#).into_bytes();
+            let err = Page::parse(body, URL, None).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("value[0] is {kind},")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_in_errors_hide_user_information() {
+        let body =
+            br#"{"value":[],"@odata.nextLink":"https://user:hunter2@evil.example/x?token=t"}"#;
+        let err = Page::parse(body.to_vec(), URL, None)
+            .unwrap()
+            .next
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "refusing to follow a nextLink to another scheme, host or port: 'https://***@evil.example/x?token=***'"
         );
     }
 

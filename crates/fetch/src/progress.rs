@@ -1,10 +1,13 @@
 //! Diagnostics on stderr: the progress line (when stderr is a terminal, or
 //! `--progress`), `-v` request logs, warnings. Shared by the fetch and write threads.
+//! Every line is escaped and has the known secrets masked ([`aad_common::mask`]): a
+//! server's message may echo the token.
 
 use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use aad_common::mask::mask_secrets;
 use aad_common::sanitize::{printable, truncate_chars};
 
 use crate::NAME;
@@ -121,7 +124,7 @@ impl Progress {
         if shown {
             let _ = write!(err, "\r\x1b[2K");
         }
-        let _ = writeln!(err, "{text}");
+        let _ = writeln!(err, "{}", mask_secrets(text));
         drop(err);
         if shown {
             self.draw(true);
@@ -156,7 +159,7 @@ impl Progress {
             if let Some(note) = &c.note {
                 text.push_str(&format!(" · {note}"));
             }
-            Some(truncate_chars(&printable(&text), 160).into_owned())
+            Some(truncate_chars(&mask_secrets(&printable(&text)), 160).into_owned())
         });
         if let Some(text) = text {
             let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{text}");

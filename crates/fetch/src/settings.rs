@@ -135,6 +135,7 @@ pub(crate) fn resolve(
         tenant: args.tenant.clone().filter(|t| !t.is_empty()),
         token: Inputs {
             command: args.token_command.clone(),
+            command_timeout: args.token_timeout,
             file: args.token_file.clone(),
             env: env.access_token.clone(),
             stdin_is_terminal: env.stdin_is_terminal,
@@ -187,6 +188,7 @@ impl Settings {
             graph_version: self.graph_version,
         };
         let target = Target::resolve(&self.report, &bases, self.time_field.as_deref())?;
+        target.check_options(&self.query)?;
         if target.legacy && tenant.is_none() && reports::by_name(&self.report).is_some() {
             return Err(Error::usage(
                 "legacy reports need the tenant: give --tenant or AZURE_TENANT_ID (or a token that names it)",

@@ -2,11 +2,15 @@
 //!
 //! A report name, a Graph path or a full URL becomes a [`Target`]; for each slice the
 //! target builds the first page's URL with the `$filter` (time window, event type,
-//! `--filter`), `$select` and `$top` options, percent-encoded as Graph expects.
+//! REPORT's own `$filter`, `--filter`), `$select` and `$top` options, percent-encoded as
+//! Graph expects. REPORT's own query options are kept; naming one again with a flag is
+//! a usage error.
 
 use aad_common::query::{ODATA_QUERY, encode_pairs};
+use aad_common::sanitize::redact_url;
 use aad_common::time::graph_time;
 use aad_common::{Error, Result};
+use iri_string::types::UriAbsoluteStr;
 
 use crate::reports::{self, Api, Report};
 use crate::window::Slice;
@@ -35,9 +39,13 @@ pub(crate) struct QueryOptions {
     pub(crate) filter: Option<String>,
     /// `--select`.
     pub(crate) select: Option<String>,
-    /// `--top`.
-    pub(crate) top: u32,
+    /// `--top`; without it, the `$top` of REPORT's own query, else [`DEFAULT_TOP`].
+    pub(crate) top: Option<u32>,
 }
+
+/// The page size when neither `--top` nor REPORT's query names one: the largest the
+/// reports allow, so a run needs the fewest requests of its budget.
+pub(crate) const DEFAULT_TOP: u32 = 1000;
 
 /// The service bases and tenant a target is resolved with.
 pub(crate) struct Bases<'a> {
@@ -52,49 +60,61 @@ pub(crate) struct Bases<'a> {
 }
 
 impl Target {
-    /// Resolves the REPORT argument.
+    /// Resolves the REPORT argument: a report name, a Graph path or a full URL, each
+    /// with an optional query of its own (kept on every first-page URL, its `$filter`
+    /// joined to ours; see [`Target::check_options`]). A fragment, or a path that is not
+    /// a valid URI, is a usage error: no request could be sent, and retrying would not
+    /// change that.
     pub(crate) fn resolve(
         report: &str,
         bases: &Bases<'_>,
         time_field: Option<&str>,
     ) -> Result<Target> {
-        if report.starts_with("https://") || report.starts_with("http://") {
-            aad_common::url::check_url(report)?;
-            let (url, query) = report.split_once('?').unwrap_or((report, ""));
-            let fixed: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .filter(|(k, _)| !k.is_empty())
-                .collect();
-            let path = url
-                .split_once("://")
-                .map_or(url, |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p));
+        if report.contains('#') {
+            return Err(Error::usage(format!(
+                "'{}' has a fragment (#...), which is never sent to a server; remove it",
+                redact_url(report)
+            )));
+        }
+        let (location, query) = report.split_once('?').unwrap_or((report, ""));
+        let fixed: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        let time_field = time_field.map(str::to_string);
+        if location.starts_with("https://") || location.starts_with("http://") {
+            aad_common::url::check_url(location)?;
+            check_uri(location, report)?;
+            let path = location.split_once("://").map_or(location, |(_, rest)| {
+                rest.split_once('/').map_or("", |(_, p)| p)
+            });
             let known = known_by_path(path);
             let legacy = path.split('/').any(|s| s.eq_ignore_ascii_case("reports"))
                 && fixed.iter().any(|(k, _)| k == "api-version");
             return Ok(Target {
-                label: last_segment(url),
-                url: url.to_string(),
+                label: last_segment(location),
+                url: location.to_string(),
                 fixed,
-                time_field: time_field
-                    .map(str::to_string)
-                    .or(known.map(|r| r.time_field.to_string())),
+                time_field: time_field.or(known.map(|r| r.time_field.to_string())),
                 event_type: None,
                 legacy,
             });
         }
-        if let Some(r) = reports::by_name(report) {
-            return Ok(Self::from_report(r, bases, time_field));
+        if let Some(r) = reports::by_name(location) {
+            let mut target = Self::from_report(r, bases, time_field.as_deref());
+            target.fixed.extend(fixed);
+            return Ok(target);
         }
-        if report.contains('/') {
-            let path = report.trim_matches('/');
+        if location.contains('/') {
+            let path = location.trim_matches('/');
             let known = known_by_path(path);
+            let url = format!("{}/{}/{path}", bases.graph, bases.graph_version);
+            check_uri(&url, report)?;
             return Ok(Target {
                 label: last_segment(path),
-                url: format!("{}/{}/{path}", bases.graph, bases.graph_version),
-                fixed: Vec::new(),
-                time_field: time_field
-                    .map(str::to_string)
-                    .or(known.map(|r| r.time_field.to_string())),
+                url,
+                fixed,
+                time_field: time_field.or(known.map(|r| r.time_field.to_string())),
                 event_type: None,
                 legacy: false,
             });
@@ -104,6 +124,24 @@ impl Target {
             "unknown report '{report}' (known: {}; or give a Graph path such as auditLogs/signIns, or a full URL)",
             names.join(", ")
         )))
+    }
+
+    /// Refuses options given twice: in REPORT's own query and as a flag (`$top` and
+    /// `--top`, `$select` and `--select`). `$filter` is not a conflict: both are joined
+    /// with 'and'.
+    pub(crate) fn check_options(&self, options: &QueryOptions) -> Result<()> {
+        let flags = [
+            ("top", options.top.is_some()),
+            ("select", options.select.is_some()),
+        ];
+        for (name, given) in flags {
+            if given && self.fixed.iter().any(|(k, _)| is_option(k, name)) {
+                return Err(Error::usage(format!(
+                    "REPORT has its own ${name} and --{name} is given too; use one of them"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn from_report(r: &Report, bases: &Bases<'_>, time_field: Option<&str>) -> Target {
@@ -181,22 +219,23 @@ impl Target {
         let mut pairs: Vec<(String, String)> = self
             .fixed
             .iter()
-            // Our $filter, $top (and $select, when given) replace the URL's own.
-            .filter(|(k, _)| {
-                let replaced = is_option(k, "filter")
-                    || is_option(k, "top")
-                    || (options.select.is_some() && is_option(k, "select"));
-                !replaced
-            })
+            // The URL's own $filter is part of ours; its $top and $select stay, as
+            // `check_options` made sure no flag names them too.
+            .filter(|(k, _)| !is_option(k, "filter"))
             .cloned()
             .collect();
+        let own_top = pairs.iter().any(|(k, _)| is_option(k, "top"));
         if let Some(filter) = self.filter_for(slice, options.filter.as_deref()) {
             pairs.push(("$filter".to_string(), filter));
         }
         if let Some(select) = &options.select {
             pairs.push(("$select".to_string(), select.clone()));
         }
-        pairs.push(("$top".to_string(), options.top.to_string()));
+        match options.top {
+            Some(top) => pairs.push(("$top".to_string(), top.to_string())),
+            None if !own_top => pairs.push(("$top".to_string(), DEFAULT_TOP.to_string())),
+            None => {}
+        }
         let query = encode_pairs(
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             ODATA_QUERY,
@@ -228,6 +267,20 @@ fn is_option(key: &str, name: &str) -> bool {
     key.strip_prefix('$')
         .unwrap_or(key)
         .eq_ignore_ascii_case(name)
+}
+
+/// Refuses a request URL (without its query) that is not a valid URI: white space, raw
+/// non-ASCII characters and the like cannot be sent.
+fn check_uri(url: &str, report: &str) -> Result<()> {
+    UriAbsoluteStr::new(url).map(|_| ()).map_err(|_| {
+        Error::usage(format!(
+            "'{}' is not a valid Graph path or URL",
+            redact_url(report)
+        ))
+        .with_hint(
+            "percent-encode white space and other special characters in the path (a space is %20)",
+        )
+    })
 }
 
 fn known_by_path(path: &str) -> Option<&'static Report> {
@@ -274,7 +327,7 @@ mod tests {
                 &QueryOptions {
                     filter: Some("result eq 'failure'".into()),
                     select: None,
-                    top: 1000
+                    top: Some(1000)
                 }
             ),
             "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'&$top=1000"
@@ -303,7 +356,7 @@ mod tests {
         let url = l.url_for(
             &day(),
             &QueryOptions {
-                top: 5,
+                top: Some(5),
                 ..QueryOptions::default()
             },
         );
@@ -327,5 +380,54 @@ mod tests {
                 .to_string()
                 .contains("unknown report 'nosuch'")
         );
+    }
+
+    #[test]
+    fn a_path_with_its_own_query_merges_with_ours() {
+        let t = Target::resolve(
+            "auditLogs/directoryAudits?$top=5&$filter=result eq 'failure'&$orderby=x",
+            &bases(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            t.url,
+            "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits"
+        );
+        let url = t.url_for(&day(), &QueryOptions::default());
+        assert_eq!(
+            url,
+            "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$top=5&$orderby=x&$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'"
+        );
+        assert!(t.check_options(&QueryOptions::default()).is_ok());
+        let top = QueryOptions {
+            top: Some(10),
+            ..QueryOptions::default()
+        };
+        let err = t.check_options(&top).unwrap_err();
+        assert_eq!(err.status(), aad_common::Status::Usage);
+        assert!(err.to_string().contains("$top and --top"), "{err}");
+        let plain = Target::resolve("directoryAudits", &bases(), None).unwrap();
+        assert!(plain.check_options(&top).is_ok());
+        assert!(
+            plain
+                .url_for(&day(), &QueryOptions::default())
+                .ends_with("&$top=1000")
+        );
+    }
+
+    #[test]
+    fn unsendable_reports_are_usage_errors() {
+        for report in [
+            "s/o k",
+            "auditLogs/sign\u{e9}Ins",
+            "https://graph.microsoft.com/v1.0/a b",
+            "auditLogs/signIns#x",
+            "https://graph.microsoft.com/v1.0/auditLogs/signIns#top",
+        ] {
+            let err = Target::resolve(report, &bases(), None).unwrap_err();
+            assert_eq!(err.status(), aad_common::Status::Usage, "{report}: {err}");
+        }
+        assert!(Target::resolve("auditLogs/sign%20Ins", &bases(), None).is_ok());
     }
 }

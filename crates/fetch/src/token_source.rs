@@ -2,13 +2,20 @@
 //!
 //! First found wins: `--token-command`, `--token-file`, `AAD_ACCESS_TOKEN`, stdin when it
 //! is not a terminal. Only a command can renew: it runs again when the API rejects the
-//! token or it is within five minutes of expiry.
+//! token or it is within five minutes of expiry ([`crate::token_command`] runs it).
+//!
+//! A token document is read up to [`DOCUMENT_LIMIT`] and its token checked
+//! ([`AccessToken::parse_document`]); input that cannot be a token ends the run with
+//! status 3 at once, not after retries.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::time::Duration;
 
+use aad_common::io::{DOCUMENT_LIMIT, format_size, read_limited};
 use aad_common::token::{AccessToken, Secret};
 use aad_common::{Error, Result};
+
+use crate::token_command;
 
 /// Renew this many seconds before expiry.
 const RENEW_MARGIN: i64 = 300;
@@ -18,8 +25,8 @@ const HINT: &str = "give a token with --token-command 'aad-token' (renewable), -
 /// Where tokens come from.
 #[derive(Debug)]
 enum Source {
-    /// A shell command; can renew.
-    Command(String),
+    /// A shell command and its time limit; can renew.
+    Command(String, Duration),
     /// A file, the environment or stdin: read once.
     Fixed(&'static str),
 }
@@ -37,6 +44,8 @@ pub(crate) struct Tokens {
 pub(crate) struct Inputs {
     /// `--token-command`.
     pub(crate) command: Option<String>,
+    /// `--token-timeout`: how long the command may take.
+    pub(crate) command_timeout: Duration,
     /// `--token-file`.
     pub(crate) file: Option<String>,
     /// `AAD_ACCESS_TOKEN`.
@@ -48,30 +57,44 @@ pub(crate) struct Inputs {
 impl Tokens {
     /// Finds the first source and reads a token from it.
     pub(crate) fn acquire(inputs: &Inputs) -> Result<Tokens> {
-        let (source, text) = if let Some(cmd) = inputs.command.as_deref() {
-            (Source::Command(cmd.to_string()), run_command(cmd)?)
-        } else if let Some(file) = inputs.file.as_deref() {
+        if let Some(cmd) = inputs.command.as_deref() {
+            let timeout = inputs.command_timeout;
+            let current = run_command(cmd, timeout)?;
+            let source = Source::Command(cmd.to_string(), timeout);
+            return Ok(Tokens { source, current });
+        }
+        let (from, text) = if let Some(file) = inputs.file.as_deref() {
             let text = if file == "-" {
-                read_stdin()?
+                read_token(
+                    std::io::stdin().lock(),
+                    "--token-file -",
+                    Path::new("stdin"),
+                )?
             } else {
-                std::fs::read_to_string(file)
-                    .map_err(|e| Error::file("read token file", std::path::Path::new(file), e))?
+                let path = Path::new(file);
+                let opened = std::fs::File::open(path)
+                    .map_err(|e| Error::file("read token file", path, e))?;
+                read_token(opened, "--token-file", path)?
             };
-            (Source::Fixed("--token-file"), text)
+            ("--token-file", text)
         } else if let Some(text) = inputs.env.clone().filter(|t| !t.trim().is_empty()) {
-            (Source::Fixed("AAD_ACCESS_TOKEN"), text)
+            ("AAD_ACCESS_TOKEN", text.into_bytes())
         } else if !inputs.stdin_is_terminal {
-            (Source::Fixed("stdin"), read_stdin()?)
+            let text = read_token(std::io::stdin().lock(), "stdin", Path::new("stdin"))?;
+            ("stdin", text)
         } else {
             return Err(Error::usage("no access token").with_hint(HINT));
         };
-        let current = parse(&text, source_name(&source))?;
-        Ok(Tokens { source, current })
+        let current = parse(&text, from)?;
+        Ok(Tokens {
+            source: Source::Fixed(from),
+            current,
+        })
     }
 
     /// The token to send now, renewed first when it is about to expire and renewable.
     pub(crate) fn bearer(&mut self, now: i64) -> Result<&Secret> {
-        if let (Source::Command(_), Some(exp)) = (&self.source, self.current.expires_on)
+        if let (Source::Command(..), Some(exp)) = (&self.source, self.current.expires_on)
             && exp - now <= RENEW_MARGIN
         {
             self.renew()?;
@@ -82,7 +105,7 @@ impl Tokens {
     /// The API rejected the token: renew it, or fail with status 3 when that is impossible.
     pub(crate) fn rejected(&mut self, detail: &str) -> Result<()> {
         match self.source {
-            Source::Command(_) => self.renew(),
+            Source::Command(..) => self.renew(),
             Source::Fixed(from) => Err(Error::auth(format!("the API rejected the token from {from} ({detail})"))
                 .with_hint("the token expired or is for another API (`aad-token --claims` shows 'aud' and 'exp'); use --token-command 'aad-token' so aad-fetch can renew it")),
         }
@@ -90,7 +113,7 @@ impl Tokens {
 
     /// Whether a rejected token can be replaced.
     pub(crate) fn renewable(&self) -> bool {
-        matches!(self.source, Source::Command(_))
+        matches!(self.source, Source::Command(..))
     }
 
     /// The tenant the token names (`tid`), if known.
@@ -99,57 +122,57 @@ impl Tokens {
     }
 
     fn renew(&mut self) -> Result<()> {
-        if let Source::Command(cmd) = &self.source {
-            let text = run_command(cmd)?;
-            self.current = parse(&text, "--token-command")?;
+        if let Source::Command(cmd, timeout) = &self.source {
+            self.current = run_command(cmd, *timeout)?;
         }
         Ok(())
     }
 }
 
-fn source_name(source: &Source) -> &'static str {
-    match source {
-        Source::Command(_) => "--token-command",
-        Source::Fixed(name) => name,
-    }
-}
-
-fn parse(text: &str, from: &str) -> Result<AccessToken> {
-    let now = chrono::Utc::now().timestamp();
-    AccessToken::parse_document(text, now).map_err(|e| {
-        Error::auth(format!("cannot read a token from {from}"))
-            .with_source(e)
+/// Reads a token document from `reader` (`from` names it in messages, `path` in I/O
+/// errors): at most [`DOCUMENT_LIMIT`] bytes, since more cannot be a token.
+fn read_token(reader: impl std::io::Read, from: &str, path: &Path) -> Result<Vec<u8>> {
+    read_limited(reader, DOCUMENT_LIMIT).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            Error::auth(format!(
+                "the token from {from} is longer than {}: that is not a token",
+                format_size(DOCUMENT_LIMIT)
+            ))
             .with_hint(HINT)
+        } else {
+            Error::file("read the token from", path, e)
+        }
     })
 }
 
-fn read_stdin() -> Result<String> {
-    let mut text = String::new();
-    std::io::stdin()
-        .lock()
-        .read_to_string(&mut text)
-        .map_err(|e| Error::file("read the token from", std::path::Path::new("stdin"), e))?;
-    Ok(text)
+/// Reads a token document (a raw token or JSON); `from` names its source.
+fn parse(text: &[u8], from: &str) -> Result<AccessToken> {
+    let cannot = || Error::auth(format!("cannot read a token from {from}")).with_hint(HINT);
+    let text =
+        std::str::from_utf8(text).map_err(|_| cannot().with_source("it is not UTF-8 text"))?;
+    let now = chrono::Utc::now().timestamp();
+    AccessToken::parse_document(text, now).map_err(|e| cannot().with_source(e))
 }
 
-/// Runs the token command with `sh -c`; its stderr passes through, its stdout is the token.
-fn run_command(cmd: &str) -> Result<String> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| Error::auth("cannot run --token-command").with_source(e))?;
-    if !out.status.success() {
-        let how = out.status.code().map_or_else(
-            || "was killed".to_string(),
-            |c| format!("exited with status {c}"),
-        );
-        return Err(Error::auth(format!("--token-command {how}")).with_hint("run the command by hand to see why; `aad-token` needs AZURE_TENANT_ID, AZURE_CLIENT_ID and a credential"));
+/// Runs the token command, reads its token, then relays its stderr (with the new token
+/// already known, so it is masked there too), and fails when the command failed.
+fn run_command(cmd: &str, timeout: Duration) -> Result<AccessToken> {
+    let finished = token_command::run(cmd, timeout)?;
+    let token = finished
+        .status
+        .success()
+        .then(|| parse(&finished.stdout, "--token-command"));
+    token_command::relay_stderr(&finished.stderr);
+    match token {
+        Some(token) => token,
+        None => {
+            let how = finished.status.code().map_or_else(
+                || "was killed".to_string(),
+                |c| format!("exited with status {c}"),
+            );
+            Err(Error::auth(format!("--token-command {how}")).with_hint("run the command by hand to see why; `aad-token` needs AZURE_TENANT_ID, AZURE_CLIENT_ID and a credential"))
+        }
     }
-    String::from_utf8(out.stdout)
-        .map_err(|_| Error::auth("--token-command printed something that is not UTF-8"))
 }
 
 #[cfg(test)]
@@ -160,6 +183,7 @@ mod tests {
     fn first_source_wins_and_env_tokens_cannot_renew() {
         let inputs = Inputs {
             command: None,
+            command_timeout: Duration::from_secs(60),
             file: None,
             env: Some("abc.def.ghi".into()),
             stdin_is_terminal: true,
@@ -176,6 +200,7 @@ mod tests {
     fn command_tokens_renew_near_expiry() {
         let inputs = Inputs {
             command: Some("echo '{\"accessToken\":\"t1\",\"expires_on\":1000}'".into()),
+            command_timeout: Duration::from_secs(60),
             file: None,
             env: None,
             stdin_is_terminal: true,
@@ -191,6 +216,7 @@ mod tests {
     fn nothing_given_is_a_usage_error_with_a_hint() {
         let inputs = Inputs {
             command: None,
+            command_timeout: Duration::from_secs(60),
             file: None,
             env: None,
             stdin_is_terminal: true,
@@ -204,6 +230,7 @@ mod tests {
     fn a_failing_command_is_an_auth_error() {
         let inputs = Inputs {
             command: Some("exit 3".into()),
+            command_timeout: Duration::from_secs(60),
             file: None,
             env: None,
             stdin_is_terminal: true,

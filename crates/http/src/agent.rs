@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aad_common::io::read_file_limited;
 use aad_common::url::{is_link_local_host, is_loopback_host, url_host};
 use aad_common::{Error, Result, Status};
 use ureq::Agent;
@@ -89,11 +90,14 @@ pub fn agent(options: &HttpOptions, urls: &[&str]) -> Result<Agent> {
     Ok(config.build().new_agent())
 }
 
+/// The largest `--ca-cert` file read: a whole system bundle is a few hundred KB.
+const CA_BUNDLE_LIMIT: u64 = 4 << 20;
+
 /// System roots, bundled Mozilla roots and the extra CA file, as one root set.
 fn root_certs(extra: Option<&Path>) -> Result<RootCerts> {
     let mut certs: Vec<Certificate<'static>> = Vec::new();
     if let Some(path) = extra {
-        let pem = std::fs::read(path).map_err(|e| Error::file("read CA certificate", path, e))?;
+        let pem = read_file_limited(path, CA_BUNDLE_LIMIT, "CA certificate")?;
         for item in ureq::tls::parse_pem(&pem) {
             match item {
                 Ok(PemItem::Certificate(cert)) => certs.push(cert),

@@ -46,7 +46,10 @@ fn random_unit() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110); a past date means now.
+/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110). A date that is not in the
+/// future says nothing usable (a server with a wrong clock, a stale cached answer):
+/// `None`, so the caller backs off as without the header instead of retrying at once,
+/// again and again.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -54,10 +57,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     }
     let when = chrono::DateTime::parse_from_rfc2822(&value.replace("GMT", "+0000")).ok()?;
     let when: SystemTime = when.with_timezone(&chrono::Utc).into();
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    when.duration_since(SystemTime::now())
+        .ok()
+        .filter(|wait| !wait.is_zero())
 }
 
 #[cfg(test)]
@@ -80,7 +82,8 @@ mod tests {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
+            None,
+            "a past date falls back to backoff"
         );
         let future = (chrono::Utc::now() + chrono::TimeDelta::seconds(30))
             .format("%a, %d %b %Y %H:%M:%S GMT")

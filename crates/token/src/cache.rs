@@ -4,18 +4,25 @@
 //! `~/.cache/aad-tools/`), where the hash is of the [`CacheKey`] (credential kind, token
 //! URL, tenant, client id, scope or resource) and never of a secret. The file holds the
 //! key and the token as `-o json` prints it. The directory is 0700 and files 0600; a
-//! directory or file that others may read is ignored with a warning. Files are written
+//! directory or file that others may read, or that another user owns (a cache below a
+//! world-writable `XDG_CACHE_HOME` that someone else prepared), is ignored with a
+//! warning. A cached token is checked like one from the network (one line of visible
+//! ASCII, an HTTP scheme name as its type), and the file is read up to 1 MiB. Files are written
 //! to a temporary name and renamed into place, so a concurrent run reads the old file
 //! or the new one, never half of one.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{
+    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
+};
 use std::path::{Path, PathBuf};
 
+use aad_common::io::{DOCUMENT_LIMIT, read_limited};
 use aad_common::token::AccessToken;
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom as _, SystemRandom};
+use rustix::process::getuid;
 use serde_json::{Value, json};
 
 use crate::log::Log;
@@ -32,12 +39,19 @@ pub(crate) struct Cache {
     file: PathBuf,
     key: Value,
     log: Log,
+    /// The user id that must own the directory and the file: this process's.
+    owner: u32,
 }
 
 impl Cache {
     /// The cache for `key` below `dir`, or `None` (with a warning) when the directory
-    /// exists but is not private.
+    /// exists but is not private to this user.
     pub(crate) fn open(dir: PathBuf, key: &CacheKey, log: Log) -> Option<Cache> {
+        Cache::open_for(dir, key, log, getuid().as_raw())
+    }
+
+    /// [`Cache::open`] for the user `owner` (the tests pretend to be another user).
+    fn open_for(dir: PathBuf, key: &CacheKey, log: Log, owner: u32) -> Option<Cache> {
         let key = serde_json::to_value(key).ok()?;
         let hash = digest(&SHA256, key.to_string().as_bytes());
         let name: String = hash.as_ref()[..16]
@@ -50,28 +64,41 @@ impl Cache {
             file,
             key,
             log,
+            owner,
         };
         match fs::symlink_metadata(&cache.dir) {
-            Ok(meta) if !meta.is_dir() => {
-                log.warn(format_args!(
-                    "not using the token cache: '{}' is not a directory",
-                    cache.dir.display()
-                ));
-                None
-            }
-            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                log.warn(format_args!(
-                    "not using the token cache: other users can access '{}' (mode {:04o}); chmod 700 it",
-                    cache.dir.display(),
-                    meta.permissions().mode() & 0o7777
-                ));
-                None
-            }
-            _ => Some(cache),
+            Ok(meta) => match cache.distrust_dir(&meta) {
+                Some(why) => {
+                    log.warn(format_args!("not using the token cache: {why}"));
+                    None
+                }
+                None => Some(cache),
+            },
+            Err(_) => Some(cache),
         }
     }
 
-    /// A cached token with more than 5 minutes left at `now`.
+    /// Why the cache directory cannot be trusted, if it cannot: it is not a directory,
+    /// another user owns it, or other users can access it.
+    fn distrust_dir(&self, meta: &fs::Metadata) -> Option<String> {
+        let shown = self.dir.display();
+        if !meta.is_dir() {
+            return Some(format!("'{shown}' is not a directory"));
+        }
+        if meta.uid() != self.owner {
+            return Some(format!(
+                "'{shown}' belongs to another user (uid {}, not {})",
+                meta.uid(),
+                self.owner
+            ));
+        }
+        let mode = meta.permissions().mode() & 0o7777;
+        (mode & 0o077 != 0)
+            .then(|| format!("other users can access '{shown}' (mode {mode:04o}); chmod 700 it"))
+    }
+
+    /// A cached token with more than 5 minutes left at `now`. A file that is not this
+    /// user's and private, or that does not hold a valid token, is ignored with a warning.
     pub(crate) fn load(&self, now: i64) -> Option<AccessToken> {
         let meta = match fs::symlink_metadata(&self.file) {
             Ok(meta) => meta,
@@ -88,23 +115,36 @@ impl Cache {
                 return None;
             }
         };
-        if !meta.is_file() {
+        let ignore = |why: String| {
             self.log.warn(format_args!(
-                "ignoring cached token '{}': not a regular file",
+                "ignoring cached token '{}': {why}",
                 self.file.display()
             ));
-            return None;
+            None
+        };
+        if !meta.is_file() {
+            return ignore("not a regular file".to_string());
+        }
+        if meta.uid() != self.owner {
+            return ignore(format!(
+                "it belongs to another user (uid {}, not {})",
+                meta.uid(),
+                self.owner
+            ));
         }
         let mode = meta.permissions().mode() & 0o7777;
         if mode & 0o077 != 0 {
-            self.log.warn(format_args!(
-                "ignoring cached token '{}': other users can access it (mode {mode:04o}, expected 0600)",
-                self.file.display()
+            return ignore(format!(
+                "other users can access it (mode {mode:04o}, expected 0600)"
             ));
-            return None;
         }
-        let text = fs::read_to_string(&self.file).ok()?;
-        let document: Value = serde_json::from_str(&text).ok()?;
+        let bytes = match fs::File::open(&self.file).and_then(|f| read_limited(f, DOCUMENT_LIMIT)) {
+            Ok(bytes) => bytes,
+            Err(e) => return ignore(e.to_string()),
+        };
+        let Ok(document) = serde_json::from_slice::<Value>(&bytes) else {
+            return ignore("it is not JSON".to_string());
+        };
         if document.get("version") != Some(&json!(VERSION))
             || document.get("key") != Some(&self.key)
         {
@@ -112,7 +152,11 @@ impl Cache {
                 .verbose("cache miss: the cached token is for another configuration");
             return None;
         }
-        let token = AccessToken::parse_document(&text, now).ok()?;
+        // The same checks as a token from the network: one line, one header.
+        let token = match AccessToken::parse_document(&document.to_string(), now) {
+            Ok(token) => token,
+            Err(e) => return ignore(e.to_string()),
+        };
         match token.expires_on {
             Some(expires) if expires - now > MIN_REMAINING_SECONDS => {
                 self.log.verbose(format_args!(
@@ -153,6 +197,10 @@ impl Cache {
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)?;
+        // Someone else may have made the directory since `open` looked.
+        if let Some(why) = self.distrust_dir(&fs::symlink_metadata(&self.dir)?) {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
+        }
         let mut document: Value = serde_json::from_str(&token.to_az_json())?;
         document["version"] = json!(VERSION);
         document["key"] = self.key.clone();
@@ -255,6 +303,42 @@ mod tests {
         assert!(cache.load(0).is_some());
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         assert!(Cache::open(dir, &key("c"), quiet()).is_none());
+    }
+
+    #[test]
+    fn files_and_directories_of_another_user_are_not_trusted() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("aad-tools");
+        let me = getuid().as_raw();
+        let cache = Cache::open_for(dir.clone(), &key("c"), quiet(), me).unwrap();
+        cache.store(&token(10_000), 0);
+        assert!(cache.load(0).is_some());
+        let someone_else = me.wrapping_add(1);
+        assert!(Cache::open_for(dir.clone(), &key("c"), quiet(), someone_else).is_none());
+        let as_other = Cache {
+            owner: someone_else,
+            ..Cache::open_for(dir, &key("c"), quiet(), me).unwrap()
+        };
+        assert!(as_other.load(0).is_none(), "the file is not the user's");
+    }
+
+    #[test]
+    fn cached_tokens_are_checked_like_network_ones() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = Cache::open(home.path().join("c"), &key("c"), quiet()).unwrap();
+        cache.store(&token(10_000), 0);
+        let good = fs::read_to_string(&cache.file).unwrap();
+        for (field, bad) in [
+            ("accessToken", "tok\r\nX-Evil: 1"),
+            ("tokenType", "Bearer\r\nX-Evil: 1"),
+        ] {
+            let mut doc: Value = serde_json::from_str(&good).unwrap();
+            doc[field] = json!(bad);
+            fs::write(&cache.file, doc.to_string()).unwrap();
+            assert!(cache.load(0).is_none(), "{field}");
+        }
+        fs::write(&cache.file, vec![b' '; DOCUMENT_LIMIT as usize + 1]).unwrap();
+        assert!(cache.load(0).is_none(), "too large");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Diagnostics on stderr: `-v` lines and warnings (`-q` silences warnings).
 //!
 //! Callers pass only what may be shown: URLs through `redact_url`, forms through
-//! `redact_form`, never a secret, assertion, header value or token.
+//! `redact_form`, never a secret, assertion, header value or token. Every line has the
+//! known secrets masked as well ([`aad_common::mask`]), for what a server echoes.
 
 use std::fmt::Display;
 use std::io::{self, Write as _};
 
+use aad_common::mask::mask_secrets;
 use aad_common::process::warn;
 use aad_common::sanitize::printable;
 
@@ -27,8 +29,8 @@ impl Log {
     /// With `-v`: `aad-token: <message>`.
     pub(crate) fn verbose(&self, message: impl Display) {
         if self.verbose {
-            let line = message.to_string();
-            let _ = writeln!(io::stderr().lock(), "{NAME}: {}", printable(&line));
+            let line = format!("{NAME}: {}", printable(&message.to_string()));
+            let _ = writeln!(io::stderr().lock(), "{}", mask_secrets(&line));
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use aad_common::sanitize::escape_json_invisibles;
 use aad_common::token::{AccessToken, decode_jwt};
 use aad_common::{Error, Result};
 use serde_json::json;
@@ -40,7 +41,9 @@ fn render(token: &AccessToken, print: Print) -> Result<String> {
             let document = json!({"header": header, "claims": claims});
             let pretty = serde_json::to_string_pretty(&document)
                 .map_err(|e| Error::internal("cannot format the claims").with_source(e))?;
-            format!("{pretty}\n")
+            // Claims are chosen by whoever issued the token; shown raw, bidirectional
+            // controls would make the terminal display other claims than the token holds.
+            format!("{}\n", escape_json_invisibles(&pretty))
         }
     })
 }
@@ -95,5 +98,21 @@ mod tests {
         assert!(!text.contains("sig"));
         let err = render(&token("opaque"), Print::Claims).unwrap_err();
         assert_eq!(err.status(), Status::BadData);
+    }
+
+    #[test]
+    fn claims_escape_bidirectional_controls() {
+        let jwt = format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#),
+            URL_SAFE_NO_PAD.encode("{\"name\":\"admin\u{202e}nimda\u{2066}\"}")
+        );
+        let text = render(&token(&jwt), Print::Claims).unwrap();
+        assert!(
+            text.contains(r#""name": "admin\u202enimda\u2066""#),
+            "{text}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["claims"]["name"], "admin\u{202e}nimda\u{2066}");
     }
 }

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use aad_common::sanitize::{is_secret_param, redact_url};
 use aad_common::service_error::ServiceError;
-use aad_common::token::Secret;
 use aad_common::{Error, Result};
 use aad_http::{Backoff, Failure, FailureKind};
 use ureq::Agent;
@@ -57,8 +56,9 @@ pub(crate) struct Request {
     pub(crate) method: Method,
     /// The URL with its query; `-v` shows it with secret values redacted.
     pub(crate) url: String,
-    /// Extra headers; values are never logged.
-    pub(crate) headers: Vec<(&'static str, Secret)>,
+    /// Extra headers; values are never logged (the secret ones are also masked, being
+    /// [`aad_common::token::Secret`]s where they come from).
+    pub(crate) headers: Vec<(&'static str, String)>,
     /// The form fields of a POST; values of secret fields are never logged.
     pub(crate) form: Vec<(&'static str, String)>,
 }
@@ -184,7 +184,7 @@ fn exchange(agent: &Agent, request: &Request) -> Result<Reply, Failure> {
     let headers: Vec<(&str, &str)> = request
         .headers
         .iter()
-        .map(|(name, value)| (*name, value.expose()))
+        .map(|(name, value)| (*name, value.as_str()))
         .collect();
     let form: Vec<(&str, &str)> = request
         .form

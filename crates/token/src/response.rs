@@ -5,7 +5,10 @@
 //! `expires_in` optional). Only `access_token` is required; unknown fields are ignored.
 //! Errors never contain the body: it may hold a token.
 
-use aad_common::token::{AccessToken, Secret, jwt_claims, jwt_expiry, number_or_string};
+use aad_common::token::{
+    AccessToken, Secret, TokenDocumentError, check_bearer_token, is_http_token, jwt_claims,
+    jwt_expiry, number_or_string,
+};
 use aad_common::{Error, Result};
 use serde_json::Value;
 
@@ -37,11 +40,20 @@ pub(crate) fn parse(
             )));
         }
     };
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        // It would break `-o header` (header injection) and every reader of the token.
-        return Err(not_a_token(
-            "its access_token contains white space or control characters",
-        ));
+    // A bad token would break `-o header` (header injection) and every reader of it.
+    match check_bearer_token(&token) {
+        Ok(()) => {}
+        Err(TokenDocumentError::TooLong) => {
+            return Err(not_a_token(&format!(
+                "its access_token is longer than {}",
+                aad_common::io::format_size(aad_common::token::TOKEN_LIMIT)
+            )));
+        }
+        Err(_) => {
+            return Err(not_a_token(
+                "its access_token contains white space, control or non-ASCII characters",
+            ));
+        }
     }
     let expires_on = object
         .get("expires_on")
@@ -70,14 +82,6 @@ pub(crate) fn parse(
         token_type,
         tenant,
     })
-}
-
-/// An RFC 9110 `token`, the syntax of an authentication scheme (`-o header` prints it).
-fn is_http_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
 #[cfg(test)]

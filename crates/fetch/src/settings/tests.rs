@@ -145,6 +145,7 @@ fn token_sources_come_from_flags_and_the_environment() {
         s.token,
         Inputs {
             command: Some("aad-token".into()),
+            command_timeout: Duration::from_secs(300),
             file: None,
             env: Some("abc".into()),
             stdin_is_terminal: true,

@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use aad_common::io::{DOCUMENT_LIMIT, read_file_limited};
+use aad_common::mask::register_secret;
 use aad_common::sanitize::printable;
 use aad_common::{Error, Result, Status};
 use base64::Engine as _;
@@ -36,9 +38,9 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// Reads and checks the PEM file.
+    /// Reads (at most [`DOCUMENT_LIMIT`] bytes) and checks the PEM file.
     pub(crate) fn load(path: &Path) -> Result<Signer> {
-        let pem = std::fs::read(path).map_err(|e| Error::file("read certificate", path, e))?;
+        let pem = read_file_limited(path, DOCUMENT_LIMIT, "certificate")?;
         Signer::from_pem(&pem, path)
     }
 
@@ -46,6 +48,7 @@ impl Signer {
         let shown = printable(&path.display().to_string()).into_owned();
         let unusable = |why: &str| Error::new(Status::File, format!("certificate '{shown}' {why}"));
         let text = String::from_utf8_lossy(pem);
+        register_key_material(&text);
         if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
             || text.contains("Proc-Type: 4,ENCRYPTED")
         {
@@ -115,14 +118,28 @@ impl Signer {
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
         let signature = self.sign(signing_input.as_bytes())?;
-        Ok(format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(signature)
-        ))
+        let assertion = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature));
+        register_secret(&assertion);
+        Ok(assertion)
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         sign(&self.key, message)
+    }
+}
+
+/// Registers the lines of every private key block in `pem` as secrets, so no diagnostic
+/// can show them (a key file given where another file was expected, a parser's message).
+fn register_key_material(pem: &str) {
+    let mut in_key = false;
+    for line in pem.lines().map(str::trim) {
+        if line.starts_with("-----BEGIN") {
+            in_key = line.contains("PRIVATE KEY");
+        } else if line.starts_with("-----END") {
+            in_key = false;
+        } else if in_key && line.len() >= 16 && !line.contains(':') {
+            register_secret(line);
+        }
     }
 }
 
@@ -240,6 +257,22 @@ mod tests {
             .unwrap();
         let err = Signer::from_pem(key_only.as_bytes(), Path::new("k.pem")).unwrap_err();
         assert!(err.to_string().contains("no certificate"), "{err}");
+    }
+
+    #[test]
+    fn key_material_and_assertions_are_masked() {
+        let signer = Signer::from_pem(DEMO.as_bytes(), Path::new("demo.pem")).unwrap();
+        let key_line = DEMO
+            .split("-----BEGIN PRIVATE KEY-----")
+            .nth(1)
+            .and_then(|k| k.lines().map(str::trim).find(|l| l.len() >= 16))
+            .unwrap();
+        // Other tests of this process register secrets too: only brackets around.
+        let line = format!("<{key_line}>");
+        assert_eq!(aad_common::mask::mask_secrets(&line), "<***>");
+        let jwt = signer.assertion("c", "a", 0).unwrap();
+        let line = format!("[{jwt}]");
+        assert_eq!(aad_common::mask::mask_secrets(&line), "[***]");
     }
 
     #[test]

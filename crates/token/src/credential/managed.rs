@@ -2,7 +2,6 @@
 //! Instance Metadata Service.
 
 use aad_common::service_error::ServiceError;
-use aad_common::token::Secret;
 
 use crate::request::{Method, Request};
 use crate::source::{ManagedFlavor, ManagedIdentity};
@@ -10,10 +9,11 @@ use crate::source::{ManagedFlavor, ManagedIdentity};
 /// The GET request for a token.
 pub(crate) fn request(identity: &ManagedIdentity) -> Request {
     let (api_version, header) = match &identity.flavor {
-        ManagedFlavor::AppService { header } => {
-            ("2019-08-01", ("X-IDENTITY-HEADER", header.clone()))
-        }
-        ManagedFlavor::Imds => ("2018-02-01", ("Metadata", Secret::new("true"))),
+        ManagedFlavor::AppService { header } => (
+            "2019-08-01",
+            ("X-IDENTITY-HEADER", header.expose().to_string()),
+        ),
+        ManagedFlavor::Imds => ("2018-02-01", ("Metadata", "true".to_string())),
     };
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("api-version", api_version);
@@ -51,6 +51,8 @@ pub(crate) fn hint(error: &ServiceError, identity: &ManagedIdentity) -> Option<S
 
 #[cfg(test)]
 mod tests {
+    use aad_common::token::Secret;
+
     use super::*;
 
     #[test]
@@ -67,7 +69,7 @@ mod tests {
             "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fgraph.microsoft.com&client_id=u-1"
         );
         assert_eq!(r.headers[0].0, "Metadata");
-        assert_eq!(r.headers[0].1.expose(), "true");
+        assert_eq!(r.headers[0].1, "true");
     }
 
     #[test]

@@ -91,16 +91,14 @@ fn client_credentials(
                 None
             }
             Loaded::Secret(secret, ClientAuth::Basic) => {
-                headers.push((
-                    "Authorization",
-                    secret::basic_authorization(&c.client_id, secret),
-                ));
+                let authorization = secret::basic_authorization(&c.client_id, secret);
+                headers.push(("Authorization", authorization.expose().to_string()));
                 None
             }
             Loaded::Certificate(signer) => {
                 Some(signer.assertion(&c.client_id, &c.audience, now())?)
             }
-            Loaded::Federated(path) => Some(workload::read(path)?),
+            Loaded::Federated(path) => Some(workload::read(path)?.expose().to_string()),
         };
         if let Some(assertion) = assertion {
             form.push(("client_id", c.client_id.clone()));

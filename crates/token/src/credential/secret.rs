@@ -3,6 +3,7 @@
 
 use aad_common::Result;
 use aad_common::io::read_secret;
+use aad_common::mask::register_secret;
 use aad_common::token::Secret;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -21,11 +22,14 @@ pub(crate) fn load(source: &SecretSource) -> Result<Secret> {
 }
 
 /// The `Authorization` value of RFC 6749 §2.3.1: Basic with the form-encoded client
-/// id and secret.
+/// id and secret. The encoded pair is masked in diagnostics on its own too, as a server
+/// may echo it without the scheme.
 pub(crate) fn basic_authorization(client_id: &str, secret: &Secret) -> Secret {
     let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", encode(client_id), encode(secret.expose()));
-    Secret::new(format!("Basic {}", STANDARD.encode(pair)))
+    let encoded = STANDARD.encode(pair);
+    register_secret(&encoded);
+    Secret::new(format!("Basic {encoded}"))
 }
 
 #[cfg(test)]
