@@ -353,3 +353,28 @@ print(len(names))
     // Every key was non-ASCII, so every one went into a name attribute.
     assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "3000");
 }
+
+#[test]
+fn a_file_size_limit_is_a_write_error_on_any_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = crate::util::repo_root().join(super::AUDITS);
+    for args in [
+        &["-t", "json", "-j", "3"][..],
+        &["-t", "table", "-f", "@all", "--max-width", "0"],
+    ] {
+        let script = format!(
+            "ulimit -f 1 && exec {} {} {} > {}",
+            bin("aad-format"),
+            args.join(" "),
+            input.display(),
+            dir.path().join("out").display()
+        );
+        let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr, "aad-format: error: cannot write to stdout (File too large (os error 27))\n",
+            "{args:?}"
+        );
+    }
+}

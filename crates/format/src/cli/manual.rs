@@ -256,7 +256,8 @@ Status 2 is a usage error: an unknown or malformed option, a bad --fields list, 
 --where expression or --sort key, a number out of range (--threads 1 to 256, \
 --max-line 1 byte to 1G, --max-width 0 or 2 to 1048576), or an option that does not \
 apply to the chosen format (--excel with --to json). Status 7: an \
-input file cannot be opened or read. A closed stdout (aad-format ... | head) ends the \
+input file cannot be opened or read, or stdout cannot be written (also past a \
+file-size limit, ulimit -f: cannot write to stdout (File too large)). A closed stdout (aad-format ... | head) ends the \
 run quietly with status 0.",
     ),
     (
