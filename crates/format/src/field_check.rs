@@ -15,6 +15,10 @@ use crate::select::{Cells, Select, recycle};
 /// Keys remembered for suggestions at most, whatever the records hold.
 const MAX_KEYS: usize = 2000;
 
+/// The records whose keys are collected for suggestions: a slip is a key of most
+/// records, and walking every key of all the first records would double their cost.
+const KEY_SAMPLE: usize = 100;
+
 /// Watches the first [`READ_AHEAD`] records for columns that find nothing.
 pub(crate) struct FieldCheck {
     select: Select,
@@ -81,7 +85,7 @@ impl FieldCheck {
             for (column, &i) in self.columns.iter_mut().zip(&self.checked) {
                 column.1 |= cells[i].is_some();
             }
-            if self.keys.len() < MAX_KEYS {
+            if self.records <= KEY_SAMPLE && self.keys.len() < MAX_KEYS {
                 let mut keys = Keys {
                     keys: &mut self.keys,
                     key: String::new(),

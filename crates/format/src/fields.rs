@@ -202,7 +202,7 @@ struct Node {
     columns: Vec<usize>,
     /// The children by key, once there are more than [`LINEAR_CHILDREN`]: a record with
     /// 200,000 keys would otherwise take minutes of linear searches.
-    by_key: Option<HashMap<Box<str>, NodeId>>,
+    by_key: Option<Box<HashMap<Box<str>, NodeId>>>,
 }
 
 /// Up to this many children are searched in order (faster than hashing for the few keys
@@ -234,10 +234,13 @@ impl PathTree {
     }
 
     /// The child reached from `node` by the object key `key`.
+    // Called for every key of every record on the paths: `#[inline]` keeps it in the
+    // walkers' loops, which the optimiser stops doing by itself with the hashed case in.
+    #[inline]
     pub(crate) fn key_child(&self, node: NodeId, key: &str) -> Option<NodeId> {
         let nodes = &self.nodes;
         if let Some(by_key) = &nodes[node].by_key {
-            return by_key.get(key).copied();
+            return hashed_child(by_key, key);
         }
         nodes[node]
             .children
@@ -292,7 +295,7 @@ impl PathTree {
                 .collect();
             let parent = &mut self.nodes[node];
             parent.children = children;
-            parent.by_key = Some(by_key);
+            parent.by_key = Some(Box::new(by_key));
         }
         child
     }
@@ -328,6 +331,12 @@ impl PathTree {
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
+}
+
+/// The child for `key` among many, out of the line of the common case.
+#[cold]
+fn hashed_child(by_key: &HashMap<Box<str>, NodeId>, key: &str) -> Option<NodeId> {
+    by_key.get(key).copied()
 }
 
 /// The array index a path step stands for: a plain decimal number.

@@ -193,18 +193,25 @@ fn relayout(json: &str, indent: Option<usize>, out: &mut String) -> Result<(), S
     let most = out.len() + json.len().saturating_mul(MAX_PRETTY_GROWTH) + PRETTY_SLACK;
     let newline = |out: &mut String, level: usize| {
         if indent.is_some() {
-            if level > MAX_PRETTY_DEPTH {
-                return Err(format!(
-                    "values nested more than {MAX_PRETTY_DEPTH} levels deep cannot be indented (--pretty)"
-                ));
-            }
-            if out.len() > most {
-                return Err(format!(
-                    "the indented record would be more than {MAX_PRETTY_GROWTH} times its size (--pretty); write it without --pretty"
-                ));
-            }
             out.push('\n');
             out.extend(std::iter::repeat_n("  ", level));
+        }
+    };
+    // Checked where a line starts that may be followed by more (an opening or a comma):
+    // what a closing adds is bounded by what was opened.
+    let check = |out: &String, level: usize| {
+        if indent.is_none() {
+            return Ok(());
+        }
+        if level > MAX_PRETTY_DEPTH {
+            return Err(format!(
+                "values nested more than {MAX_PRETTY_DEPTH} levels deep cannot be indented (--pretty)"
+            ));
+        }
+        if out.len() > most {
+            return Err(format!(
+                "the indented record would be more than {MAX_PRETTY_GROWTH} times its size (--pretty); write it without --pretty"
+            ));
         }
         Ok(())
     };
@@ -227,16 +234,18 @@ fn relayout(json: &str, indent: Option<usize>, out: &mut String) -> Result<(), S
                     continue;
                 }
                 level += 1;
-                newline(out, level)?;
+                check(out, level)?;
+                newline(out, level);
             }
             close @ (b'}' | b']') => {
                 level = level.saturating_sub(1);
-                newline(out, level)?;
+                newline(out, level);
                 out.push(char::from(close));
             }
             b',' => {
                 out.push(',');
-                newline(out, level)?;
+                check(out, level)?;
+                newline(out, level);
             }
             b':' => out.push_str(if indent.is_some() { ": " } else { ":" }),
             _ => {
