@@ -202,6 +202,10 @@ struct Node {
     columns: Vec<usize>,
     /// The children by key, once there are more than [`LINEAR_CHILDREN`]: a record with
     /// 200,000 keys would otherwise take minutes of linear searches.
+    #[allow(
+        clippy::box_collection,
+        reason = "a node stays small (8 bytes, not 48) for the searches that run on every key: 0.5% fewer instructions for csv"
+    )]
     by_key: Option<Box<HashMap<Box<str>, NodeId>>>,
 }
 
