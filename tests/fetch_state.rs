@@ -1,13 +1,18 @@
 //! aad-fetch's promises about what it writes: no record dropped for looking like
-//! another, an output file cut back only by the state that wrote it, a state that
-//! cannot be right refused instead of quietly fetching nothing.
+//! another, exactly once with `--output` and at least once on stdout however a run is
+//! killed, an output file cut back only by the state that wrote it, one run at a time
+//! on a state file, and a state that cannot be right refused instead of quietly
+//! fetching nothing.
 
+use std::collections::HashSet;
+use std::io::{BufReader, Read};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::fetch::{assert_same_records, fetch, lines, truth};
-use crate::util::{Emulator, Output, python_server, tool};
+use crate::fetch::{assert_same_records, fetch, lines, multiset, requests, truth};
+use crate::util::{Emulator, Output, Tool, python_server, tool};
 
 /// Starts `tests/fixtures/page_server.py` with a script (path → answer); returns it, its
 /// base URL and the directory holding the script. `{base}` in a body is the server's URL.
@@ -53,7 +58,7 @@ fn records_with_equal_content_are_all_written_without_dedup() {
         let out = fetch(&emu).args(narrow).args(dedup).success();
         let records = lines(&out);
         assert_eq!(records.len(), listed, "{dedup:?}");
-        let distinct: std::collections::HashSet<&String> = records.iter().collect();
+        let distinct: HashSet<&String> = records.iter().collect();
         assert!(
             distinct.len() < records.len() / 2,
             "the selection makes many records equal"
@@ -184,4 +189,206 @@ fn a_checkpoint_in_the_future_or_not_a_time_is_refused() {
             );
         }
     }
+}
+
+#[test]
+fn state_and_output_give_each_version_exactly_once_against_a_live_service() {
+    let emu = Emulator::start(&[
+        "--records",
+        "0",
+        "--live",
+        "25",
+        "--max-delay",
+        "2s",
+        "--republish-fraction",
+        "0.3",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("audits.state");
+    let output = dir.path().join("audits.ndjson");
+    let run = || {
+        fetch(&emu)
+            .args([
+                "directoryAudits",
+                "--since",
+                "2m",
+                "--lag",
+                "5s",
+                "--overlap",
+                "10s",
+                "--state",
+            ])
+            .arg(&state)
+            .arg("--output")
+            .arg(&output)
+            .success()
+    };
+    let deadline = Instant::now() + Duration::from_secs(12);
+    let mut runs = 0;
+    while Instant::now() < deadline || runs < 3 {
+        run().assert_quiet();
+        runs += 1;
+    }
+    let doc: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let until = doc["checkpoint"].as_str().unwrap().to_string();
+    let want: Vec<String> = truth(&emu, "directoryAudits")
+        .into_iter()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["activityDateTime"]
+                .as_str()
+                .unwrap()
+                < until.as_str()
+        })
+        .collect();
+    let got: Vec<String> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(want.len() > 100, "enough events: {}", want.len());
+    let ids: HashSet<String> = want
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(ids.len() < want.len(), "some events were republished");
+    assert_same_records(&got, &want, &format!("after {runs} runs"));
+}
+
+#[test]
+fn kill_9_at_any_moment_loses_and_repeats_nothing_with_output() {
+    let emu = Emulator::start(&["--records", "600", "--latency-ms", "15"]);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.json");
+    let output = dir.path().join("out.ndjson");
+    let args = |t: Tool| {
+        t.args([
+            "directoryAudits",
+            "--since",
+            "8d",
+            "--lag",
+            "0s",
+            "--page-size",
+            "20",
+            "--slice",
+            "2d",
+            "--state",
+        ])
+        .arg(&state)
+        .arg("--output")
+        .arg(&output)
+    };
+    for (i, delay_ms) in [40u64, 120, 0, 260, 75, 400].iter().enumerate() {
+        let mut child = args(fetch(&emu)).spawn();
+        if *delay_ms == 0 {
+            // Right after a page was written: wait until the file grows, then kill.
+            let before = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+            let until = Instant::now() + Duration::from_secs(10);
+            while std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0) == before
+                && Instant::now() < until
+            {
+                std::thread::yield_now();
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(*delay_ms));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(i < 10);
+    }
+    args(fetch(&emu)).success();
+    let got: Vec<String> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_same_records(
+        &got,
+        &truth(&emu, "directoryAudits"),
+        "after six kills and a final run",
+    );
+}
+
+#[test]
+fn kill_9_on_stdout_repeats_at_most_one_page() {
+    let emu = Emulator::start(&["--records", "300", "--latency-ms", "15"]);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.json");
+    let run = || {
+        fetch(&emu)
+            .args(["directoryAudits", "--since", "8d", "--page-size", "20"])
+            .arg("--state")
+            .arg(&state)
+    };
+    let mut collected: Vec<String> = Vec::new();
+    let mut kills = 0;
+    for delay_ms in [60u64, 150, 90] {
+        let mut child = run().spawn();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = BufReader::new(stdout).read_to_string(&mut text);
+            text
+        });
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        collected.extend(reader.join().unwrap().lines().map(str::to_string));
+    }
+    let last = run().success();
+    collected.extend(lines(&last));
+    let want: HashSet<String> = truth(&emu, "directoryAudits").into_iter().collect();
+    let got = multiset(collected.iter().cloned());
+    assert_eq!(
+        got.keys().cloned().collect::<HashSet<_>>(),
+        want,
+        "nothing lost"
+    );
+    let repeats: usize = got.values().map(|n| n - 1).sum();
+    assert!(
+        repeats <= 20 * kills,
+        "at most one page repeated per kill: {repeats}"
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_state_file_refuses() {
+    let emu = Emulator::start(&["--records", "200", "--latency-ms", "200"]);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.json");
+    let mut first = fetch(&emu)
+        .args([
+            "directoryAudits",
+            "--since",
+            "8d",
+            "--page-size",
+            "10",
+            "--state",
+        ])
+        .arg(&state)
+        .spawn();
+    // The first run holds the lock once it has made its first request.
+    let until = Instant::now() + Duration::from_secs(10);
+    while requests(&emu, "directoryAudits").is_empty() && Instant::now() < until {
+        std::thread::yield_now();
+    }
+    let second = fetch(&emu)
+        .args(["directoryAudits", "--since", "8d", "--state"])
+        .arg(&state)
+        .run();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    second.assert_code(7);
+    assert!(
+        second
+            .stderr
+            .contains("another aad-fetch run is using the state file"),
+        "{}",
+        second.describe()
+    );
 }

@@ -3,6 +3,8 @@
 //! generated records, bad input, the read-ahead, and the pipe.
 
 mod bad_input;
+mod everyday;
+mod hostile;
 mod json_model;
 mod parse_back;
 mod properties;

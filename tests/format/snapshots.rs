@@ -70,7 +70,7 @@ fn xml_fields_snapshot() {
 
 #[test]
 fn text_snapshot() {
-    snapshot("audits.txt", &["-t", "text"]);
+    snapshot("audits.txt", &["-t", "text", "-f", "@all"]);
 }
 
 #[test]

@@ -206,8 +206,8 @@ fn reports_and_bases_that_are_not_valid_uris_are_usage_errors() {
             "aad-fetch: error: 'auditLogs/directoryAudits#x' has a fragment (#...), which is never sent to a server; remove it",
         ),
         (
-            vec!["auditLogs/directoryAudits?$top=5", "--top", "10"],
-            "aad-fetch: error: REPORT has its own $top and --top is given too; use one of them",
+            vec!["auditLogs/directoryAudits?$top=5", "--page-size", "10"],
+            "aad-fetch: error: REPORT has its own $top and --page-size is given too; use one of them",
         ),
         (
             vec!["directoryAudits", "--graph-url", "http://127.0.0.1:9/?x=1"],
@@ -218,13 +218,17 @@ fn reports_and_bases_that_are_not_valid_uris_are_usage_errors() {
         out.assert_code(2);
         assert_eq!(error_line(&out), message, "{}", out.describe());
     }
-    // A path's own query is sent as it is, merged with ours.
-    let out = fetch_with("any-token")
-        .args(graph)
-        .arg("auditLogs/directoryAudits?$top=5")
-        .success();
-    assert_eq!(out.stdout_text(), "{\"id\":\"1\"}\n");
-    assert_eq!(server.count("/v1.0/auditLogs/directoryAudits?$top=5"), 1);
+    // A path's own query is sent as it is, merged with ours; its $top is the page size,
+    // and --top (records wanted) goes with it.
+    for extra in [&[][..], &["--top", "10"]] {
+        let out = fetch_with("any-token")
+            .args(graph)
+            .arg("auditLogs/directoryAudits?$top=5")
+            .args(extra)
+            .success();
+        assert_eq!(out.stdout_text(), "{\"id\":\"1\"}\n");
+    }
+    assert_eq!(server.count("/v1.0/auditLogs/directoryAudits?$top=5"), 2);
 }
 
 #[test]

@@ -183,6 +183,8 @@ The four programs share one flag language; a short flag means the same in every 
 -t FORMAT, --to FORMAT: the output format (aad-token: raw, json, header; aad-format: json, ndjson, csv, tsv, xml, text, table, ecs, ocsf, azure-monitor).
 -o FILE, --output FILE: write to FILE instead of stdout (aad-fetch appends; aad-token replaces it with mode 0600; aad-format creates or truncates it; aad-emulator with --dump).
 -f LIST, --fields LIST: columns (aad-format).
+-w EXPR, --where EXPR: records to keep (aad-format; aad-fetch asks the service with --user, --failed and the other query flags instead).
+-s FIELD, --sort FIELD: sort keys (aad-format).
 -j N, --threads N: threads (aad-format).
 -q, --quiet: nothing but errors on stderr (aad-token, aad-fetch, aad-format).
 -v, --verbose: each request and decision on stderr, secrets masked (aad-token, aad-fetch, aad-emulator).

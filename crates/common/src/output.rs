@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, StdoutLock, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::io::BUFFER_SIZE;
@@ -88,8 +89,8 @@ pub fn check_file_name(path: &Path, hint: &str) -> Result<()> {
 pub enum Destination {
     /// Standard output.
     Stdout,
-    /// `-o FILE`.
-    File(PathBuf, File),
+    /// `-o FILE`, shared by the writers made from it (one after the other).
+    File(PathBuf, Arc<File>),
 }
 
 impl Destination {
@@ -98,7 +99,7 @@ impl Destination {
         match path {
             None => Ok(Destination::Stdout),
             Some(path) => File::create(path)
-                .map(|file| Destination::File(path.to_path_buf(), file))
+                .map(|file| Destination::File(path.to_path_buf(), Arc::new(file)))
                 .map_err(|e| Error::file("create", path, e)),
         }
     }
@@ -112,10 +113,15 @@ impl Destination {
     }
 
     /// A buffered writer. Stdout is locked here, so call this on the thread that writes.
-    pub fn writer(self) -> Writer {
+    /// Writers made one after the other continue where the last one stopped (a file's
+    /// writers share its offset), for a run that starts over on another thread.
+    pub fn writer(&self) -> Writer {
         match self {
             Destination::Stdout => Writer::Stdout(crate::io::stdout()),
-            Destination::File(_, file) => Writer::File(BufWriter::with_capacity(BUFFER_SIZE, file)),
+            Destination::File(_, file) => Writer::File(BufWriter::with_capacity(
+                BUFFER_SIZE,
+                SharedFile(Arc::clone(file)),
+            )),
         }
     }
 }
@@ -126,7 +132,21 @@ pub enum Writer {
     /// Buffered, locked stdout.
     Stdout(BufWriter<StdoutLock<'static>>),
     /// A buffered file.
-    File(BufWriter<File>),
+    File(BufWriter<SharedFile>),
+}
+
+/// The file of a [`Destination`], written through a shared handle.
+#[derive(Debug)]
+pub struct SharedFile(Arc<File>);
+
+impl Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.0).flush()
+    }
 }
 
 impl Write for Writer {

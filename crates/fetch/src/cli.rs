@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aad_common::cloud::Cloud;
-use aad_common::time::{RateSetting, parse_duration};
+use aad_common::time::{RateSetting, format_duration, parse_duration};
 use aad_http::Compression;
 use clap::{Parser, ValueEnum};
+
+use crate::window::MAX_DURATION;
 
 /// Microsoft Graph API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,9 +69,15 @@ const EXAMPLES: &str = "
   */15 * * * * aad-fetch directoryAudits --token-command 'aad-token' --since 7d -q \\
       --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
+<<<<<<< HEAD
   # Any other condition in OData (paths with /, strings in ''), a few fields, at most 100:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"loggedByService eq 'Core Directory'\" \\
-      --select id,activityDateTime,activityDisplayName --max-records 100
+      --select id,activityDateTime,activityDisplayName --top 100
+=======
+  # Only failures, only a few fields, at most 100 records:
+  aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" \\
+      --select id,activityDateTime,activityDisplayName --top 100
+>>>>>>> main
 
   # The legacy Azure AD Graph report of the 2016 article, saving each page as the
   # PowerShell sample did (auditEvents0.json, auditEvents1.json, ...):
@@ -170,9 +178,9 @@ pub struct Args {
     #[arg(help_heading = "What to fetch", long, value_name = "FIELDS")]
     pub(crate) select: Option<String>,
 
-    /// Stop after writing N records, without fetching further pages.
-    #[arg(help_heading = "What to fetch", long, value_name = "N")]
-    pub(crate) max_records: Option<u64>,
+    /// Stop after writing N records (asking for no more than N; --top 10 is one request).
+    #[arg(help_heading = "What to fetch", long, alias = "max-records", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) top: Option<u64>,
 
     /// Start of the window: 2026-11-28 10:00, a date, today, yesterday, or 7d back
     ///
@@ -196,12 +204,12 @@ pub struct Args {
     #[arg(help_heading = "Time window", long)]
     pub(crate) local: bool,
 
-    /// Fetch the window as consecutive slices of this length, oldest first ('none': one chain).
+    /// Cut the window: auto (whole; halved where the service times out), a length (slices oldest first), or none.
     #[arg(
         help_heading = "Time window",
         long,
         value_name = "DURATION",
-        default_value = "1d"
+        default_value = "auto"
     )]
     pub(crate) slice: String,
 
@@ -214,11 +222,11 @@ pub struct Args {
     pub(crate) state: Option<PathBuf>,
 
     /// With --state: the window ends this long before now (late events settle).
-    #[arg(help_heading = "Output", long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(help_heading = "Output", long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
     pub(crate) lag: Duration,
 
     /// With --state: each run starts this long before the checkpoint.
-    #[arg(help_heading = "Output", long, value_name = "DURATION", default_value = "2h", value_parser = parse_duration)]
+    #[arg(help_heading = "Output", long, value_name = "DURATION", default_value = "2h", value_parser = duration)]
     pub(crate) overlap: Duration,
 
     /// Which records already emitted are skipped (default: changed with --state, else none).
@@ -268,20 +276,15 @@ pub struct Args {
     pub(crate) tenant: Option<String>,
 
     /// Request budget, a sliding window ('off' to disable).
-    #[arg(
-        help_heading = "Network",
-        long,
-        value_name = "N/DURATION",
-        default_value = "5/10s"
-    )]
+    #[arg(help_heading = "Network", long, value_name = "N/DURATION", default_value = "5/10s", value_parser = rate)]
     pub(crate) rate: RateSetting,
 
     /// Give up when retries have made no progress for this long.
-    #[arg(help_heading = "Network", long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    #[arg(help_heading = "Network", long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
     pub(crate) retry_for: Duration,
 
     /// Per-request timeout for the response headers and again for the body.
-    #[arg(help_heading = "Network", long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(help_heading = "Network", long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
     pub(crate) timeout: Duration,
 
     /// Ask for gzip-compressed pages: auto (except from loopback hosts), gzip or none.
@@ -345,9 +348,9 @@ pub struct Args {
     )]
     pub(crate) graph_version: GraphVersion,
 
-    /// Page size, 1 to 1000 [default: REPORT's own $top, else 1000].
+    /// Records per page, 1 to 1000 [default: REPORT's own $top, else 1000, the service's maximum].
     #[arg(help_heading = "Advanced", long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) top: Option<u32>,
+    pub(crate) page_size: Option<u32>,
 
     /// The time field for --since/--until when REPORT is a path or URL not in --list.
     #[arg(help_heading = "Advanced", long, value_name = "FIELD")]
@@ -355,6 +358,39 @@ pub struct Args {
 
     #[command(flatten)]
     pub(crate) standard: aad_common::cli::Standard,
+}
+
+/// A duration flag: at most [`MAX_DURATION`] (longer ones are typos, and would take
+/// times out of any range a filter can name).
+fn duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "'{text}' is longer than {} (100 years)",
+            format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
+
+/// A duration flag that must be longer than zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = duration(text)?;
+    if d.is_zero() {
+        return Err(format!("'{text}' must be longer than 0"));
+    }
+    Ok(d)
+}
+
+/// `--rate`: a budget whose window is at most a day (the service counts in seconds).
+fn rate(text: &str) -> Result<RateSetting, String> {
+    let setting: RateSetting = text.parse()?;
+    if let RateSetting::Limit(rate) = setting
+        && rate.per > Duration::from_secs(86_400)
+    {
+        return Err(format!("'{text}': the window must be at most 1d"));
+    }
+    Ok(setting)
 }
 
 pub use crate::manual::MAN_SECTIONS;

@@ -10,40 +10,54 @@
 //! | [`cli`] | the command line as typed |
 //! | [`manual`] | the man page's own sections: query flags, times, tokens, paging, state, delivery |
 //! | `settings` | flags + environment + clock → the settings of one run (pure, unit-tested) |
-//! | `reports` | the known reports |
-//! | `target` | what to fetch and each slice's first URL |
+//! | `reports` | the known reports: path, time field, how their time filter is written |
+//! | `target` | what to fetch, each part's first URL, the query a state is bound to |
 //! | `questions` | the query flags (`--user`, `--failed`, ...): `$filter` per report, or tested here |
 //! | `when` | reading `--since`/`--until`: dates, times, today, yesterday, durations, `--local` |
-//! | `window` | the time window, slices, halving |
+//! | `window` | the time window, the families of the window (made lazily) |
+//! | `sweep` | one family, newest part first: halving and narrowing |
 //! | `token_source` | where the token comes from, renewal |
 //! | `token_command` | running `--token-command`: its own process group, `--token-timeout`, limits, masked stderr |
 //! | `client` | one GET (through aad-http) and what its outcome means |
 //! | `page` | page parsing, next links, one-line records |
 //! | `pacing` | the request budget |
-//! | `pipeline` | the fetch thread and the writer: one page in flight, unparsed handover, acknowledgements |
-//! | `fetcher` | the fetch thread: slices, chains of pages, retries, token renewal, halving |
-//! | `record_writer` | writing records, the state after each page |
+//! | `pipeline` | the fetch thread and the writer: one page in flight, unparsed handover, replies |
+//! | `fetcher` | the fetch thread: families, sweeps, what to do when a chain breaks, resuming |
+//! | `chain` | one chain of pages: retries, token renewal, next links that repeat |
+//! | `retries` | backoff and `--retry-for` for one chain |
+//! | `record_writer` | writing records, `--top`, the state after each page |
+//! | `record_fields` | a record's id, time and content hash |
+//! | `frontier` | what a family wrote, so a chain fetched again writes nothing twice |
+//! | `dedup` | which records were already emitted (`--dedup`) |
 //! | `output_file` | the `--output` file: its lock, its owner, cutting back what a killed run wrote |
-//! | `state` | the state file and its lock |
-//! | `dedup` | which records were already emitted |
+//! | `state` | the state file on disk: lock, journal, compaction |
+//! | `state_doc` | what the state file holds |
+//! | `identity` | the query a state file is bound to |
 //! | `progress` | the progress line, `-v` lines, warnings |
 
 pub mod cli;
 pub mod manual;
 
+mod chain;
 mod client;
 mod dedup;
 mod fetcher;
+mod frontier;
+mod identity;
 mod output_file;
 mod pacing;
 mod page;
 mod pipeline;
 mod progress;
 mod questions;
+mod record_fields;
 mod record_writer;
 mod reports;
+mod retries;
 mod settings;
 mod state;
+mod state_doc;
+mod sweep;
 mod target;
 mod token_command;
 mod token_source;
@@ -52,15 +66,17 @@ mod window;
 
 use std::sync::Arc;
 
-use aad_common::Result;
+use aad_common::{Error, Result};
 use clap::CommandFactory as _;
 
+use crate::chain::Chains;
 use crate::cli::Args;
-use crate::fetcher::Fetcher;
+use crate::fetcher::{Fetcher, Plan, Resume, ResumeFrom};
 use crate::progress::Progress;
-use crate::record_writer::RecordWriter;
+use crate::record_writer::{RecordContext, RecordWriter};
 use crate::settings::Environment;
 use crate::state::StateFile;
+use crate::state_doc::ChainState;
 use crate::token_source::Tokens;
 
 /// The program's name: clap's command name, the prefix of every diagnostic, the
@@ -79,21 +95,39 @@ pub fn run() -> Result<()> {
     let settings = settings::resolve(&matches, &Environment::of_process(), now)?;
 
     let tokens = Tokens::acquire(&settings.token)?;
+    let tenant = settings
+        .tenant
+        .clone()
+        .or_else(|| tokens.tenant().map(str::to_string));
     let target = settings.target(tokens.tenant())?;
     let progress = Arc::new(Progress::new(settings.progress, &target.label));
     let state = match &settings.state {
-        Some(path) => Some(StateFile::open(path, &target.identity(&settings.query))?),
+        Some(path) => Some(StateFile::open(
+            path,
+            &target.identity(&settings.query, tenant.as_deref()),
+        )?),
         None => None,
     };
-    let checkpoint = state.as_ref().and_then(|s| s.doc.checkpoint.as_deref());
+    let doc = state.as_ref().map(|s| &s.doc);
+    let checkpoint = doc.and_then(|d| d.checkpoint.as_deref());
     let window = settings.window.window(checkpoint, now)?;
-    let seen = dedup::Seen::for_run(settings.dedup, state.as_ref().map(|s| &s.doc.emitted[..]));
-    if window.is_empty() {
+    let resume = doc
+        .and_then(|d| d.chain.as_ref())
+        .map(|c| resume_from(c, &target));
+    if window.is_empty() && resume.is_none() {
         progress.warn(
             "the window is empty (the checkpoint is newer than now minus --lag); nothing to fetch",
         );
         return Ok(());
     }
+    let learned_span = doc
+        .and_then(|d| d.span.as_deref())
+        .and_then(|s| aad_common::time::parse_duration(s).ok())
+        .map(aad_common::time::to_time_delta);
+    let undated = checkpoint
+        .and_then(aad_common::time::parse_instant)
+        .unwrap_or(now);
+    let seen = dedup::Seen::for_run(settings.dedup, doc.map(|d| &d.emitted[..]), undated);
 
     for note in target.local.notes() {
         progress.log(note);
@@ -101,20 +135,48 @@ pub fn run() -> Result<()> {
     let agent = aad_http::agent(&settings.http, &[&target.url])?;
     let mut writer_options = settings.writer;
     writer_options.local = target.local.clone();
-    let mut writer =
-        RecordWriter::open(writer_options, &target.label, seen, state, progress.clone())?;
-    let slices = window::slices(window, settings.slice_length, now);
-    let filter = settings.query.filter.clone();
+    let mut writer = RecordWriter::open(
+        writer_options,
+        RecordContext {
+            time_field: target.time_field.clone(),
+            now,
+        },
+        &target.label,
+        seen,
+        state,
+        progress.clone(),
+    )?;
+    let keep_api_version = target.legacy.then(|| {
+        target
+            .fixed
+            .iter()
+            .find(|(k, _)| k == "api-version")
+            .map_or_else(|| "beta".to_string(), |(_, v)| v.clone())
+    });
     let fetcher = Fetcher {
-        client: client::Client::new(agent),
-        tokens,
-        pacer: pacing::Pacer::new(settings.rate),
+        chains: Chains {
+            client: client::Client::new(agent),
+            tokens,
+            pacer: pacing::Pacer::new(settings.rate),
+            retry_for: settings.retry_for,
+            progress: progress.clone(),
+            keep_api_version,
+            limit: settings.limit,
+            page_size: target.request_top(&settings.query),
+        },
         target,
         options: settings.query,
-        retry_for: settings.retry_for,
+        plan: Plan {
+            window,
+            slicing: settings.slicing,
+            learned_span,
+            resume,
+            now,
+        },
         progress: progress.clone(),
     };
-    let outcome = pipeline::run(move |handover| fetcher.run(slices, handover), &mut writer);
+    let filter = fetcher.options.filter.clone();
+    let outcome = pipeline::run(move |handover| fetcher.run(handover), &mut writer);
     // Whatever happened, what was written stays recorded; the first error wins.
     let finished = writer.finish();
     progress.finish();
@@ -125,7 +187,7 @@ pub fn run() -> Result<()> {
 
 /// A refused `--filter` that names a property with dots (`status.errorCode`, as
 /// aad-format's `--fields` writes paths) gets a hint: OData paths use `/`.
-fn explain_dotted_paths(err: aad_common::Error, filter: Option<&str>) -> aad_common::Error {
+fn explain_dotted_paths(err: Error, filter: Option<&str>) -> Error {
     if err.status() != aad_common::Status::Api {
         return err;
     }
@@ -135,5 +197,27 @@ fn explain_dotted_paths(err: aad_common::Error, filter: Option<&str>) -> aad_com
             path.replace('.', "/")
         )),
         None => err,
+    }
+}
+
+/// Where a family a killed run left goes on: its saved link (moved onto this run's
+/// host), the part after a complete one, or just after the frontier.
+fn resume_from(chain: &ChainState, target: &target::Target) -> Resume {
+    let from = match (&chain.next, chain.done) {
+        (_, true) => ResumeFrom::NextPart,
+        (Some(link), false) => target
+            .rebase(link)
+            .map_or(ResumeFrom::Frontier, ResumeFrom::Link),
+        (None, false) => ResumeFrom::Frontier,
+    };
+    Resume {
+        family: chain.family.into(),
+        part: chain.part.into(),
+        span: chain
+            .span
+            .as_deref()
+            .and_then(|s| aad_common::time::parse_duration(s).ok())
+            .map(aad_common::time::to_time_delta),
+        from,
     }
 }

@@ -21,7 +21,8 @@ use aad_common::{Error, Result, Status};
 use ring::digest;
 
 use crate::progress::Progress;
-use crate::state::{OutputMark, lock_beside, sibling};
+use crate::state::{lock_beside, sibling};
+use crate::state_doc::OutputMark;
 
 /// How many bytes before the recorded length the fingerprint covers.
 const TAIL_BYTES: u64 = 4096;

@@ -79,6 +79,11 @@ impl Progress {
         }
     }
 
+    /// Whether `-v` lines are shown (so a caller can skip making one).
+    pub(crate) fn verbose(&self) -> bool {
+        self.mode.verbose
+    }
+
     /// A warning (shown unless `-q`).
     pub(crate) fn warn(&self, message: &str) {
         if !self.mode.quiet {

@@ -1,28 +1,33 @@
 //! Writing pages out: records (or whole pages) to stdout or `--output`, `--save-pages`
-//! copies, duplicate suppression, and the state file after every page.
+//! copies, the records a broken chain brings again ([`crate::frontier`]), duplicate
+//! suppression ([`crate::dedup`]), `--top`, and the state after every page.
 //!
 //! Order per page (the delivery guarantees rest on it): save the page copy, write the
-//! records, flush (and fsync a file), then record the file length and emitted ids in the
-//! state file. A crash between the two last steps leaves the file longer than the state
-//! says; the next run truncates it back and refetches that page.
+//! records, flush (and fsync a file), then append the page to the state's journal: the
+//! file length, the records to remember, and where the chain stands. A crash between
+//! the two last steps leaves the file longer than the state says; the next run cuts it
+//! back and fetches that page again.
 
-use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::io::{BufWriter, StdoutLock, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
-use aad_common::time::graph_time;
+use aad_common::time::{graph_time, parse_instant};
 use aad_common::{Error, Result};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::dedup::{RecordKey, Seen};
+use crate::frontier::{Frontier, Mark, Resync, Verdict};
 use crate::output_file::OutputFile;
 use crate::page::{Page, one_line};
 use crate::progress::Progress;
 use crate::questions::LocalFilter;
+use crate::record_fields::{self, content_hash};
 use crate::state::StateFile;
+use crate::state_doc::{ChainState, DoneEntry, Emitted, JournalLine, OutputMark, PageEntry};
+use crate::sweep::{After, Position, span_text};
+use crate::window::{Slice, earliest};
 
 /// Where records go: stdout is written at least once, a file exactly once.
 enum Out {
@@ -33,9 +38,9 @@ enum Out {
 /// Whether to go on after a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flow {
-    /// Fetch more.
-    Continue,
-    /// `--max-records` reached.
+    /// Fetch more; with `--top`, `wanted` more records.
+    Continue { wanted: Option<u64> },
+    /// `--top` reached.
     Stop,
 }
 
@@ -48,12 +53,21 @@ pub(crate) struct WriterOptions {
     pub(crate) pages: bool,
     /// `--save-pages`: also keep each page in this directory.
     pub(crate) save_pages: Option<PathBuf>,
-    /// `--max-records`: stop after writing this many.
-    pub(crate) max_records: Option<u64>,
-    /// `--overlap`: how far before the checkpoint the dedup memory must reach.
+    /// `--top`: stop after writing this many records.
+    pub(crate) limit: Option<u64>,
+    /// `--overlap`: how far before a family's end the dedup memory must reach.
     pub(crate) overlap: TimeDelta,
     /// The query flags' conditions tested here (set from the target).
     pub(crate) local: LocalFilter,
+}
+
+/// What the writer needs to know about the target and the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordContext {
+    /// The target's time field; none: records carry no time aad-fetch knows.
+    pub(crate) time_field: Option<String>,
+    /// The clock at the start of the run: the end of a family with an open end.
+    pub(crate) now: DateTime<Utc>,
 }
 
 /// The writer side of the page pipeline: records out, then the state.
@@ -65,35 +79,33 @@ pub(crate) struct RecordWriter {
     save_pages: Option<(PathBuf, String)>,
     /// Pages saved so far, the number in the next file name.
     saved: u64,
-    max_records: Option<u64>,
-    /// Records written in this run, for `--max-records`.
+    limit: Option<u64>,
+    /// Records written in this run, for `--top`.
     written: u64,
     /// What earlier pages and runs emitted (None: no dedup).
     seen: Option<Seen>,
     /// Records that fail it are not written (nor counted, nor remembered).
     local: LocalFilter,
     overlap: TimeDelta,
-    /// The slice family (a slice of the window and all its halves) being written.
-    slice_family: Option<usize>,
-    /// How often each content hash was written from the current family, so a refetch of
-    /// the family can skip exactly what was written before (equal records count apart).
-    family_written: HashMap<u64, u32>,
-    /// What the current refetch has still to skip, taken from `family_written`.
-    refetch_skip: HashMap<u64, u32>,
-    /// Hashes record contents for `family_written`; seeded per run, never stored.
-    hasher: RandomState,
+    context: RecordContext,
+    frontier: Frontier,
+    /// The last time text read and what it means: records of a page often share times.
+    last_time: (String, Option<DateTime<Utc>>),
     state: Option<StateFile>,
     progress: Arc<Progress>,
     /// Reused for records the server spread over several lines.
     scratch: Vec<u8>,
+    warned_unordered: bool,
 }
 
 impl RecordWriter {
     /// Opens the output; with a state file, first truncates an output file that is
-    /// longer than the state says back to that length. `page_stem` names the
-    /// `--save-pages` files; `seen` is the dedup memory, if any.
+    /// longer than the state says back to that length, and takes up the family the
+    /// state has in progress. `page_stem` names the `--save-pages` files; `seen` is the
+    /// dedup memory, if any.
     pub(crate) fn open(
         options: WriterOptions,
+        context: RecordContext,
         page_stem: &str,
         seen: Option<Seen>,
         mut state: Option<StateFile>,
@@ -111,8 +123,12 @@ impl RecordWriter {
                         None => output.mark()?,
                     };
                     if state.doc.output.as_ref() != Some(&mark) {
-                        state.doc.output = Some(mark);
-                        state.save()?;
+                        state.doc.output = Some(mark.clone());
+                        state.append(&JournalLine::Page(PageEntry {
+                            output: Some(mark),
+                            emitted: Vec::new(),
+                            chain: state.doc.chain.clone(),
+                        }))?;
                     }
                 }
                 Out::File(BufWriter::with_capacity(
@@ -124,101 +140,277 @@ impl RecordWriter {
         if let Some(dir) = &options.save_pages {
             std::fs::create_dir_all(dir).map_err(|e| Error::file("create directory", dir, e))?;
         }
+        let mut frontier = Frontier::new(context.time_field.is_some());
+        if let Some(chain) = state.as_ref().and_then(|s| s.doc.chain.as_ref()) {
+            frontier.restore(Mark {
+                family: chain.family.into(),
+                frontier: chain.frontier,
+                ties: chain.ties.clone(),
+                ordered: chain.ordered,
+            });
+        }
         Ok(RecordWriter {
             out,
             pages_mode: options.pages,
             save_pages: options.save_pages.map(|dir| (dir, page_stem.to_string())),
             saved: 0,
-            max_records: options.max_records,
+            limit: options.limit,
             written: 0,
             seen,
             local: options.local,
             overlap: options.overlap,
-            slice_family: None,
-            family_written: HashMap::new(),
-            refetch_skip: HashMap::new(),
-            hasher: RandomState::new(),
+            context,
+            frontier,
+            last_time: (String::new(), None),
             state,
             progress,
             scratch: Vec::new(),
+            warned_unordered: false,
         })
     }
 
-    /// Writes one page fetched for slice family `family`.
-    pub(crate) fn page(&mut self, page: &Page, family: usize) -> Result<Flow> {
-        if self.slice_family != Some(family) {
-            self.slice_family = Some(family);
-            self.family_written.clear();
-            self.refetch_skip.clear();
-        }
+    /// Writes one page of the chain at `position`.
+    pub(crate) fn page(&mut self, page: &Page, position: &Position) -> Result<Flow> {
+        self.frontier.enter(position.family);
+        let family_end = position.family.end.unwrap_or(self.context.now);
+        let keep_from = family_end
+            .checked_sub_signed(self.overlap)
+            .unwrap_or_else(earliest);
         if let Some((dir, stem)) = &self.save_pages {
             let path = dir.join(format!("{stem}{}.json", self.saved));
             std::fs::write(&path, &page.body).map_err(|e| Error::file("write", &path, e))?;
             self.saved += 1;
         }
-        let (mut written, mut skipped) = (0u64, 0u64);
-        let mut flow = Flow::Continue;
-        if self.pages_mode {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            self.write_line(one_line(&page.body, &mut scratch))?;
-            self.scratch = scratch;
-            written = page.records.len() as u64;
+        let (written, skipped, stopped) = if self.pages_mode {
+            self.whole_page(page)?
         } else {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            for range in &page.records {
-                let record = page.record(range, &mut scratch);
-                if !self.local.admits(record) {
-                    continue;
-                }
-                let content = self.hasher.hash_one(record);
-                if let Some(left) = self.refetch_skip.get_mut(&content)
-                    && *left > 0
-                {
-                    *left -= 1;
+            self.records(page, family_end, keep_from)?
+        };
+        self.frontier.end_page(&page.body);
+        let mark = self.commit()?;
+        self.journal(position, mark, keep_from, stopped == Some(true))?;
+        self.progress.page(written, skipped);
+        Ok(if stopped.is_some() {
+            Flow::Stop
+        } else {
+            Flow::Continue {
+                wanted: self.limit.map(|limit| limit.saturating_sub(self.written)),
+            }
+        })
+    }
+
+    /// `--pages`: the body as one line; the frontier still follows its records, and
+    /// `--top` counts them (whole pages: the last may hold more than asked for).
+    fn whole_page(&mut self, page: &Page) -> Result<(u64, u64, Option<bool>)> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.write_line(one_line(&page.body, &mut scratch))?;
+        for range in &page.records {
+            let record = page.record(range, &mut scratch);
+            let time = self.time_of(record);
+            self.frontier.handled(time, record, range.clone());
+        }
+        self.scratch = scratch;
+        let written = page.records.len() as u64;
+        self.written += written;
+        let stopped = self
+            .limit
+            .is_some_and(|limit| self.written >= limit)
+            .then_some(false);
+        Ok((written, 0, stopped))
+    }
+
+    /// The records of a page, each written unless it came again or was emitted before;
+    /// returns how many were written and skipped, and whether `--top` was reached (with
+    /// records of the page left: true).
+    fn records(
+        &mut self,
+        page: &Page,
+        family_end: DateTime<Utc>,
+        keep_from: DateTime<Utc>,
+    ) -> Result<(u64, u64, Option<bool>)> {
+        let (mut written, mut skipped) = (0u64, 0u64);
+        let mut stopped = None;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for (at, range) in page.records.iter().enumerate() {
+            let record = page.record(range, &mut scratch);
+            let fields = record_fields::read(
+                record,
+                self.context.time_field.as_deref(),
+                self.seen.is_some(),
+            );
+            let time = self.parse_time(fields.time.as_deref());
+            if self.frontier.check(time, record) == Verdict::Again {
+                skipped += 1;
+                continue;
+            }
+            if !self.local.admits(record) {
+                // Not asked for: passed over (the chain has still reached it), never
+                // written, counted or remembered.
+                self.frontier.handled(time, record, range.clone());
+                continue;
+            }
+            if let Some(seen) = &mut self.seen {
+                let key = RecordKey {
+                    id: fields.id.map(|id| id.into_owned()),
+                    hash: content_hash(record),
+                    time: time.unwrap_or(family_end),
+                };
+                if !seen.admit(key, keep_from) {
+                    self.frontier.handled(time, record, range.clone());
                     skipped += 1;
                     continue;
-                }
-                if let Some(seen) = &mut self.seen
-                    && !seen.admit(RecordKey::of(record))
-                {
-                    skipped += 1;
-                    continue;
-                }
-                *self.family_written.entry(content).or_default() += 1;
-                self.write_line(record)?;
-                written += 1;
-                self.written += 1;
-                if self.max_records.is_some_and(|max| self.written >= max) {
-                    flow = Flow::Stop;
-                    break;
                 }
             }
-            self.scratch = scratch;
+            self.frontier.handled(time, record, range.clone());
+            self.write_line(record)?;
+            written += 1;
+            self.written += 1;
+            if self.limit.is_some_and(|limit| self.written >= limit) {
+                stopped = Some(at + 1 < page.records.len());
+                break;
+            }
         }
-        self.commit()?;
-        self.progress.page(written, skipped);
-        Ok(flow)
+        self.scratch = scratch;
+        Ok((written, skipped, stopped))
     }
 
-    /// The fetcher starts the current slice family again (halved or from its first page):
-    /// what the family wrote so far is skipped once per time it was written.
-    pub(crate) fn refetch(&mut self) {
-        self.refetch_skip = self.family_written.clone();
+    /// The time of a record (its time field), none when it has no readable one.
+    fn time_of(&mut self, record: &[u8]) -> Option<DateTime<Utc>> {
+        let fields = record_fields::read(record, self.context.time_field.as_deref(), false);
+        self.parse_time(fields.time.as_deref())
     }
 
-    /// A slice (with all its halves) is complete: the checkpoint moves to its end.
-    pub(crate) fn slice_done(&mut self, end: Option<DateTime<Utc>>) -> Result<()> {
-        self.family_written.clear();
-        self.refetch_skip.clear();
-        self.slice_family = None;
-        let (Some(state), Some(end)) = (&mut self.state, end) else {
+    fn parse_time(&mut self, text: Option<&str>) -> Option<DateTime<Utc>> {
+        let text = text?;
+        if self.last_time.0 != text {
+            self.last_time.0.clear();
+            self.last_time.0.push_str(text);
+            self.last_time.1 = parse_instant(text);
+        }
+        self.last_time.1
+    }
+
+    /// Appends the page to the state's journal: the output length, the records to
+    /// remember, and where the chain stands. `stopped`: `--top` ended the run with
+    /// records of the page left, so a later run goes on from the frontier, not from the
+    /// next link.
+    fn journal(
+        &mut self,
+        position: &Position,
+        output: Option<OutputMark>,
+        keep_from: DateTime<Utc>,
+        stopped: bool,
+    ) -> Result<()> {
+        let mark = self.frontier.mark();
+        let passed = mark.as_ref().filter(|m| m.ordered).and_then(|m| m.frontier);
+        let kept = match &mut self.seen {
+            Some(seen) => seen.page_done(passed, keep_from),
+            None => Vec::new(),
+        };
+        let Some(state) = &mut self.state else {
             return Ok(());
         };
-        state.doc.checkpoint = Some(graph_time(end));
-        if let Some(seen) = &mut self.seen {
-            seen.prune(end - self.overlap);
+        let started = Instant::now();
+        let (next, done) = match &position.after {
+            After::Link(link) if !stopped => (Some(link.clone()), false),
+            After::PartEnd if !stopped => (None, true),
+            _ => (None, false),
+        };
+        let chain = mark.map(|m| ChainState {
+            family: m.family.into(),
+            part: position.part.into(),
+            span: position.span.map(span_text),
+            next,
+            done,
+            frontier: m.frontier,
+            ties: m.ties,
+            ordered: m.ordered,
+        });
+        if output.is_some() {
+            state.doc.output.clone_from(&output);
         }
-        self.commit()
+        state.doc.chain.clone_from(&chain);
+        let bytes = state.append(&JournalLine::Page(PageEntry {
+            output,
+            emitted: kept.iter().map(Emitted::from).collect(),
+            chain,
+        }))?;
+        if self.progress.verbose() {
+            self.progress.log(&format!(
+                "state: page journaled, {bytes} bytes in {:.3} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        if state.wants_compaction() {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// The fetcher asks where the family stands, to fetch a broken chain again.
+    pub(crate) fn resync(&mut self) -> Resync {
+        let resync = self.frontier.resync();
+        if !resync.ordered && self.context.time_field.is_some() && !self.warned_unordered {
+            self.warned_unordered = true;
+            let how = if self.seen.is_some() {
+                "records already written are skipped by --dedup only"
+            } else {
+                "records already written may be written again (give --dedup to skip them)"
+            };
+            self.progress.warn(&format!(
+                "the service did not list records newest first, so a broken chain is fetched again whole; {how}"
+            ));
+        }
+        resync
+    }
+
+    /// A family is complete: the checkpoint moves to its end, and the dedup memory
+    /// forgets what neither a later run (which starts `--overlap` before the end) nor
+    /// the next family of this run (starting at `next_start`) can list again.
+    pub(crate) fn family_done(
+        &mut self,
+        family: Slice,
+        next_start: Option<DateTime<Utc>>,
+        span: Option<TimeDelta>,
+    ) -> Result<()> {
+        if let Some(seen) = &mut self.seen {
+            seen.family_done();
+            if let Some(end) = family.end {
+                let before = end
+                    .checked_sub_signed(self.overlap)
+                    .unwrap_or_else(earliest);
+                seen.prune(next_start.map_or(before, |next| before.min(next)));
+            }
+        }
+        let Some(state) = &mut self.state else {
+            return Ok(());
+        };
+        let previous = state.doc.checkpoint.as_deref().and_then(parse_instant);
+        let checkpoint = match (previous, family.end) {
+            (Some(previous), Some(end)) => Some(previous.max(end)),
+            (previous, end) => end.or(previous),
+        };
+        let done = DoneEntry {
+            checkpoint: checkpoint.map(graph_time),
+            span: span.map(span_text),
+        };
+        state.doc.checkpoint.clone_from(&done.checkpoint);
+        state.doc.span.clone_from(&done.span);
+        state.doc.chain = None;
+        state.append(&JournalLine::Done(done))?;
+        if state.wants_compaction() {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Folds the journal into the snapshot, with the dedup memory as it is now.
+    fn compact(&mut self) -> Result<()> {
+        let Some(state) = &mut self.state else {
+            return Ok(());
+        };
+        state.doc.emitted = self.seen.as_ref().map(Seen::entries).unwrap_or_default();
+        state.compact()
     }
 
     fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
@@ -236,12 +428,13 @@ impl RecordWriter {
         }
     }
 
-    /// Flushes (and fsyncs a file), then saves the state.
-    fn commit(&mut self) -> Result<()> {
-        let mark = match &mut self.out {
+    /// Flushes (and fsyncs a file); returns the output file's mark when a state
+    /// records it.
+    fn commit(&mut self) -> Result<Option<OutputMark>> {
+        match &mut self.out {
             Out::Stdout(w) => {
                 w.flush().map_err(Error::stdout)?;
-                None
+                Ok(None)
             }
             Out::File(w) => {
                 w.flush()
@@ -251,23 +444,23 @@ impl RecordWriter {
                     .file
                     .sync_data()
                     .map_err(|e| Error::file("sync", &output.path, e))?;
-                self.state.is_some().then(|| output.mark()).transpose()?
+                self.state.is_some().then(|| output.mark()).transpose()
             }
-        };
-        if let Some(state) = &mut self.state {
-            if mark.is_some() {
-                state.doc.output = mark;
-            }
-            if let Some(seen) = &self.seen {
-                state.doc.emitted = seen.entries();
-            }
-            state.save()?;
         }
-        Ok(())
     }
 
-    /// Flushes everything at the end of the run.
+    /// Flushes everything at the end of the run and compacts the state.
     pub(crate) fn finish(&mut self) -> Result<()> {
-        self.commit()
+        self.commit()?;
+        self.compact()
+    }
+
+    /// The size of the state file, for tests of its growth.
+    #[cfg(test)]
+    pub(crate) fn state_bytes(&self) -> Option<u64> {
+        self.state.as_ref().map(StateFile::bytes)
     }
 }
+
+#[cfg(test)]
+mod tests;

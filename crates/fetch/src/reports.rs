@@ -28,6 +28,17 @@ pub(crate) struct Report {
     pub(crate) time_field: &'static str,
     /// For the beta sign-in kinds: the `signInEventTypes` value.
     pub(crate) event_type: Option<&'static str>,
+    /// How the time window is written in its `$filter`.
+    pub(crate) range: RangeFilter,
+}
+
+/// How a report's `$filter` names the half-open window `[start, end)` on its time field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeFilter {
+    /// `ge start and lt end`.
+    GeLt,
+    /// `gt (start - 100 ns) and lt end`, for a report whose service refuses `ge`.
+    GtLt,
 }
 
 /// Every known report.
@@ -38,6 +49,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/directoryAudits",
         time_field: "activityDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "signIns",
@@ -45,6 +57,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "provisioning",
@@ -52,6 +65,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/provisioning",
         time_field: "activityDateTime",
         event_type: None,
+        range: RangeFilter::GtLt,
     },
     Report {
         name: "nonInteractiveSignIns",
@@ -59,6 +73,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("nonInteractiveUser"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "servicePrincipalSignIns",
@@ -66,6 +81,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("servicePrincipal"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "managedIdentitySignIns",
@@ -73,6 +89,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "auditLogs/signIns",
         time_field: "createdDateTime",
         event_type: Some("managedIdentity"),
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "auditEvents",
@@ -80,6 +97,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "reports/auditEvents",
         time_field: "eventTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
     Report {
         name: "signinEvents",
@@ -87,6 +105,7 @@ pub(crate) const REPORTS: &[Report] = &[
         path: "reports/signinEvents",
         time_field: "signinDateTime",
         event_type: None,
+        range: RangeFilter::GeLt,
     },
 ];
 

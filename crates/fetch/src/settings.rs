@@ -16,7 +16,7 @@ use aad_common::sanitize::printable;
 use aad_common::time::{Rate, RateSetting, graph_time, parse_instant, to_time_delta};
 use aad_common::{Error, Result, Status};
 use aad_http::HttpOptions;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, FromArgMatches as _};
 
@@ -28,7 +28,7 @@ use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
 use crate::token_source::Inputs;
 use crate::when::{Zone, parse_when};
-use crate::window::{Slice, parse_slice};
+use crate::window::{Slice, Slicing, earliest, parse_slice};
 
 /// What the process environment adds to the command line (clap already read the
 /// variables that stand for flags).
@@ -68,12 +68,14 @@ pub(crate) struct Settings {
     pub(crate) tenant: Option<String>,
     /// Where the token comes from.
     pub(crate) token: Inputs,
-    /// `--filter`, `--select`, `--top`.
+    /// `--filter`, `--select`, and the `$top` of each request.
     pub(crate) query: QueryOptions,
     /// `--user`, `--failed`, ...: translated once the report is known.
     pub(crate) questions: Questions,
-    /// `--slice`; `None` fetches the window as one chain.
-    pub(crate) slice_length: Option<Duration>,
+    /// `--top`: the records wanted; none: all.
+    pub(crate) limit: Option<u64>,
+    /// `--slice`.
+    pub(crate) slicing: Slicing,
     /// Since/until or state: how the window is found.
     pub(crate) window: WindowRule,
     /// `--state`.
@@ -127,7 +129,7 @@ pub(crate) fn resolve(
         .report
         .clone()
         .ok_or_else(|| Error::usage("name a report (see --list), a Graph path or a URL"))?;
-    let slice_length = parse_slice(&args.slice)?;
+    let slicing = parse_slice(&args.slice)?;
     let endpoints = Endpoints::resolve(
         args.cloud,
         None,
@@ -154,7 +156,8 @@ pub(crate) fn resolve(
         query: QueryOptions {
             filter: args.filter.clone(),
             select: args.select.clone(),
-            top: args.top,
+            page_size: args.page_size,
+            limit: args.top,
         },
         questions: Questions {
             user: args.user.clone(),
@@ -167,7 +170,8 @@ pub(crate) fn resolve(
             target_resource: args.target_resource.clone(),
             initiated_by: args.initiated_by.clone(),
         },
-        slice_length,
+        limit: args.top,
+        slicing,
         window,
         state: args.state.clone(),
         dedup: dedup_mode(&args),
@@ -187,7 +191,7 @@ pub(crate) fn resolve(
             output: args.output.clone(),
             pages: args.pages,
             save_pages: args.save_pages.clone(),
-            max_records: args.max_records,
+            limit: args.top,
             overlap: to_time_delta(args.overlap),
             local: LocalFilter::default(),
         },
@@ -249,10 +253,16 @@ impl WindowRule {
                 overlap,
             } => (since, lag, overlap),
         };
-        let end = now - to_time_delta(*lag);
+        // The flags are at most 100 years, so only a checkpoint near the year 1 can
+        // reach before the first time a filter names: the window then starts there.
+        let back = |t: DateTime<Utc>, d: Duration| {
+            t.checked_sub_signed(to_time_delta(d))
+                .map_or_else(earliest, |t| t.max(earliest()))
+        };
+        let end = back(now, *lag);
         let start = match checkpoint {
-            Some(text) => checkpoint_start(text, now)? - to_time_delta(*overlap),
-            None => since.unwrap_or(end - TimeDelta::days(1)),
+            Some(text) => back(checkpoint_start(text, now)?, *overlap),
+            None => since.unwrap_or_else(|| back(end, Duration::from_secs(86_400))),
         };
         Ok(Slice {
             start: Some(start),

@@ -1,59 +1,31 @@
-//! The `--state` file: checkpoint, output length and recently emitted records, written
-//! atomically; and the lock that keeps two runs off one state file.
+//! The `--state` file on disk: its lock, reading it, appending a journal line per page,
+//! and compacting it. What it holds is [`crate::state_doc`].
+//!
+//! - **Per page, O(page).** Each page appends one journal line and fsyncs it, so the
+//!   cost of a page does not grow with the family or the overlap.
+//! - **Compaction** rewrites the snapshot atomically (temporary file, fsync, rename,
+//!   fsync of the directory) with an empty journal: when the journal outgrows the
+//!   snapshot ([`StateFile::wants_compaction`]), at the end of a run, and when an old or
+//!   torn file is opened. Amortised, it too costs O(page) per page.
+//! - **A crash while appending** leaves at most a torn last line, which reading ignores
+//!   (the output file is reconciled with the line before it). Any other line that does
+//!   not parse is damage, reported with its line number.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aad_common::{Error, Result, Status};
-use serde::{Deserialize, Serialize};
 
-/// The state file format version.
-const VERSION: u32 = 1;
+use crate::identity::{QueryIdentity, StoredQuery};
+use crate::state_doc::{JournalLine, StateDoc, VERSION};
 
-/// A record emitted recently enough to matter for deduplication.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Emitted {
-    /// The record's id; none for a record without one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) id: Option<String>,
-    /// 16 hex digits of the SHA-256 of the record's bytes.
-    pub(crate) hash: String,
-    /// The record's time (RFC 3339), when it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) time: Option<String>,
-}
-
-/// Where the output file stood after the last page written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct OutputMark {
-    /// The `--output` path.
-    pub(crate) path: String,
-    /// Its length in bytes.
-    pub(crate) length: u64,
-    /// 16 hex digits of the SHA-256 of the (up to) 4 KiB before `length`: tells the file
-    /// the state wrote from a rotated or replaced one, which must never be cut back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) tail: Option<String>,
-}
-
-/// What the state file holds (JSON), as the man page documents it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct StateDoc {
-    /// The layout of the file, so a later version can read an older one.
-    pub(crate) version: u32,
-    /// The report and query this state belongs to.
-    pub(crate) query: String,
-    /// End of the last completed slice (RFC 3339, seven fractional digits).
-    #[serde(default)]
-    pub(crate) checkpoint: Option<String>,
-    /// Where `--output` stood after the last page: a longer file is cut back to it.
-    #[serde(default)]
-    pub(crate) output: Option<OutputMark>,
-    /// Records emitted since checkpoint minus overlap.
-    #[serde(default)]
-    pub(crate) emitted: Vec<Emitted>,
-}
+/// The journal is compacted when it exceeds this many times the snapshot...
+const JOURNAL_PER_SNAPSHOT: u64 = 4;
+/// ... but not before it reaches this size (a small snapshot would compact every page)...
+const JOURNAL_FLOOR: u64 = 256 << 10;
+/// ... and always when it reaches this size.
+const JOURNAL_CEILING: u64 = 8 << 20;
 
 /// An open, locked state file.
 #[derive(Debug)]
@@ -61,13 +33,20 @@ pub(crate) struct StateFile {
     path: PathBuf,
     /// Held for the whole run; the OS releases it when the process ends, however it ends.
     _lock: File,
-    /// What the file holds; changed in place, written by [`StateFile::save`].
+    /// What the file holds; the writer changes it in place, [`StateFile::compact`]
+    /// writes it.
     pub(crate) doc: StateDoc,
+    /// The file opened for appending, after the last snapshot was written.
+    journal: Option<File>,
+    snapshot_bytes: u64,
+    journal_bytes: u64,
 }
 
 impl StateFile {
-    /// Locks and reads the state file (or starts a new one) for `query`.
-    pub(crate) fn open(path: &Path, query: &str) -> Result<StateFile> {
+    /// Locks and reads the state file (or starts a new one, creating its directory
+    /// private to the user) for `query`.
+    pub(crate) fn open(path: &Path, query: &QueryIdentity) -> Result<StateFile> {
+        create_private_parent(path)?;
         let lock_path = sibling(path, ".lock");
         let Some(lock) = lock_beside(&lock_path)? else {
             return Err(Error::new(
@@ -76,48 +55,45 @@ impl StateFile {
             )
             .with_hint("runs on one state file must not overlap; make the scheduler skip a run while the previous one is still going"));
         };
-        let doc = match std::fs::read(path) {
+        let (doc, clean, snapshot_bytes, journal_bytes) = match std::fs::read(path) {
             Ok(bytes) => {
-                let doc: StateDoc = serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::new(
-                        Status::File,
-                        format!("the state file '{}' is not valid", path.display()),
-                    )
-                    .with_source(e)
-                })?;
-                if doc.version != VERSION {
-                    return Err(Error::new(
-                        Status::File,
-                        format!(
-                            "the state file '{}' has version {}, this aad-fetch reads version {VERSION}",
-                            path.display(),
-                            doc.version
-                        ),
-                    ));
-                }
-                if doc.query != query {
-                    return Err(Error::usage(format!(
-                        "the state file '{}' belongs to another query ({}); use one state file per report and filter",
-                        path.display(),
-                        doc.query
-                    )));
-                }
-                doc
+                let (doc, clean) = read(path, &bytes)?;
+                let snapshot = bytes
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |n| n + 1);
+                (doc, clean, snapshot as u64, (bytes.len() - snapshot) as u64)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => StateDoc {
-                version: VERSION,
-                query: query.to_string(),
-                checkpoint: None,
-                output: None,
-                emitted: Vec::new(),
-            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
+                StateDoc::new(StoredQuery::Identity(query.clone())),
+                false,
+                0,
+                0,
+            ),
             Err(e) => return Err(Error::file("read state file", path, e)),
         };
-        Ok(StateFile {
+        if !query.accepts(&doc.query) {
+            return Err(Error::usage(format!(
+                "the state file '{}' was made for {}; this run asks for {query}",
+                path.display(),
+                doc.query
+            ))
+            .with_hint("use one state file per report and query"));
+        }
+        let mut state = StateFile {
             path: path.to_path_buf(),
             _lock: lock,
             doc,
-        })
+            journal: None,
+            snapshot_bytes,
+            journal_bytes,
+        };
+        // The query as this run knows it (a tenant learned, a version 1 text replaced).
+        state.doc.query = StoredQuery::Identity(query.clone());
+        if !clean {
+            state.compact()?;
+        }
+        Ok(state)
     }
 
     /// Where the state file is: an `--output` file's lock names it as the owner.
@@ -125,29 +101,148 @@ impl StateFile {
         &self.path
     }
 
-    /// Writes the state atomically: a temporary file, fsync, rename, fsync of the directory.
-    pub(crate) fn save(&self) -> Result<()> {
+    /// Appends a journal line and fsyncs it; returns its size in bytes.
+    pub(crate) fn append(&mut self, line: &JournalLine) -> Result<u64> {
+        let mut text = serde_json::to_vec(line)
+            .map_err(|e| Error::internal("cannot encode the state").with_source(e))?;
+        text.push(b'\n');
+        let path = &self.path;
+        let journal = match &mut self.journal {
+            Some(file) => file,
+            slot => slot.insert(
+                OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| Error::file("open state file", path, e))?,
+            ),
+        };
+        journal
+            .write_all(&text)
+            .and_then(|()| journal.sync_data())
+            .map_err(|e| Error::file("write state file", path, e))?;
+        self.journal_bytes += text.len() as u64;
+        Ok(text.len() as u64)
+    }
+
+    /// Whether the journal has grown enough to be folded into the snapshot.
+    pub(crate) fn wants_compaction(&self) -> bool {
+        let limit =
+            (self.snapshot_bytes * JOURNAL_PER_SNAPSHOT).clamp(JOURNAL_FLOOR, JOURNAL_CEILING);
+        self.journal_bytes > limit
+    }
+
+    /// Writes the snapshot atomically (a temporary file, fsync, rename, fsync of the
+    /// directory); the journal starts empty.
+    pub(crate) fn compact(&mut self) -> Result<()> {
+        self.doc.version = VERSION;
         // One run at a time holds the lock, so one temporary name is enough; a file left
         // by a killed run is simply overwritten.
         let tmp = sibling(&self.path, ".tmp");
+        let mut text = serde_json::to_vec(&self.doc)
+            .map_err(|e| Error::internal("cannot encode the state").with_source(e))?;
+        text.push(b'\n');
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;
-            serde_json::to_writer(&mut file, &self.doc)?;
-            file.write_all(b"\n")?;
+            file.write_all(&text)?;
             file.sync_all()?;
             std::fs::rename(&tmp, &self.path)?;
-            let dir = self
-                .path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            File::open(dir)?.sync_all()
+            File::open(parent_dir(&self.path))?.sync_all()
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             Error::file("write state file", &self.path, e)
-        })
+        })?;
+        self.journal = None;
+        self.snapshot_bytes = text.len() as u64;
+        self.journal_bytes = 0;
+        Ok(())
     }
+
+    /// The size of the file: snapshot and journal.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> u64 {
+        self.snapshot_bytes + self.journal_bytes
+    }
+}
+
+/// Reads a state file: the snapshot, then each journal line applied. Returns the state
+/// and whether the file can be appended to as it is (false: an old version, or a torn
+/// last line, which a compaction replaces).
+fn read(path: &Path, bytes: &[u8]) -> Result<(StateDoc, bool)> {
+    let damaged = |line: usize, e: serde_json::Error| {
+        Error::new(
+            Status::File,
+            format!("the state file '{}' is damaged at line {line}", path.display()),
+        )
+        .with_source(e)
+        .with_hint("restore it from a backup, or delete it to start again from --since (records of the overlap may then be written again)")
+    };
+    // A file of one JSON object (version 1, or a snapshot edited by hand) reads whole.
+    if let Ok(doc) = serde_json::from_slice::<StateDoc>(bytes) {
+        return check_version(path, doc).map(|doc| {
+            let clean = doc.version == VERSION && bytes.ends_with(b"\n");
+            (doc, clean)
+        });
+    }
+    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+    let first = lines.next().map_or(&b""[..], |(_, l)| l);
+    let mut doc: StateDoc = serde_json::from_slice(first).map_err(|e| damaged(1, e))?;
+    doc = check_version(path, doc)?;
+    let mut clean = true;
+    while let Some((index, line)) = lines.next() {
+        let last = lines.peek().is_none();
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<JournalLine>(line) {
+            Ok(entry) => {
+                doc.apply(entry);
+                // A complete line that lost only its newline is kept, and rewritten.
+                clean &= !last;
+            }
+            // A crash while appending tears the last line at most.
+            Err(_) if last => clean = false,
+            Err(e) => return Err(damaged(index + 1, e)),
+        }
+    }
+    Ok((doc, clean))
+}
+
+fn check_version(path: &Path, doc: StateDoc) -> Result<StateDoc> {
+    if doc.version == 0 || doc.version > VERSION {
+        return Err(Error::new(
+            Status::File,
+            format!(
+                "the state file '{}' has version {}, this aad-fetch reads versions 1 to {VERSION}",
+                path.display(),
+                doc.version
+            ),
+        ));
+    }
+    Ok(doc)
+}
+
+/// Creates the directory of `path` when it is missing, readable only by the user (the
+/// state names the output file and holds record ids).
+fn create_private_parent(path: &Path) -> Result<()> {
+    let dir = parent_dir(path);
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| Error::file("create directory", dir, e))
+}
+
+/// The directory a file is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Opens (creating it) and locks the lock file `lock_path`; `None` when another process
@@ -178,72 +273,4 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Opens again after a drop. Other tests in this process spawn `sh`; a child holds a
-    /// copy of every descriptor from fork to exec (close-on-exec closes it only then), and
-    /// a flock lasts while any copy is open, so the lock may be held for a moment longer.
-    fn reopen(path: &Path, query: &str) -> Result<StateFile> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            match StateFile::open(path, query) {
-                Err(e)
-                    if e.to_string().contains("another aad-fetch run")
-                        && std::time::Instant::now() < deadline =>
-                {
-                    std::thread::yield_now()
-                }
-                other => return other,
-            }
-        }
-    }
-
-    #[test]
-    fn save_and_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let mut state = StateFile::open(&path, "q").unwrap();
-        state.doc.checkpoint = Some("2024-01-01T00:00:00.0000000Z".into());
-        state.doc.emitted.push(Emitted {
-            id: Some("a".into()),
-            hash: "0123456789abcdef".into(),
-            time: None,
-        });
-        state.save().unwrap();
-        drop(state);
-        let again = reopen(&path, "q").unwrap();
-        assert_eq!(
-            again.doc.checkpoint.as_deref(),
-            Some("2024-01-01T00:00:00.0000000Z")
-        );
-        assert_eq!(again.doc.emitted.len(), 1);
-        drop(again);
-        let err = reopen(&path, "other").unwrap_err();
-        assert!(
-            err.to_string().contains("belongs to another query"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_second_open_is_refused_while_the_first_holds_the_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let _first = StateFile::open(&path, "q").unwrap();
-        let err = StateFile::open(&path, "q").unwrap_err();
-        assert_eq!(err.status(), Status::File);
-        assert!(err.to_string().contains("another aad-fetch run"), "{err}");
-    }
-
-    #[test]
-    fn garbage_state_is_a_file_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        std::fs::write(&path, "{not json").unwrap();
-        assert_eq!(
-            StateFile::open(&path, "q").unwrap_err().status(),
-            Status::File
-        );
-    }
-}
+mod tests;

@@ -12,9 +12,11 @@ use aad_common::time::graph_time;
 use aad_common::{Error, Result};
 use iri_string::types::UriAbsoluteStr;
 
+use crate::identity::QueryIdentity;
+use crate::page;
 use crate::questions::{LocalFilter, Questions, Shape, translate};
-use crate::reports::{self, Api, Report};
-use crate::window::Slice;
+use crate::reports::{self, Api, RangeFilter, Report};
+use crate::window::{Slice, TICK};
 
 /// A resolved thing to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub(crate) struct Target {
     pub(crate) fixed: Vec<(String, String)>,
     /// The time field, when known.
     pub(crate) time_field: Option<String>,
+    /// How the time window is written in the `$filter`.
+    pub(crate) range: RangeFilter,
     /// The `signInEventTypes` value of the beta sign-in kinds, filtered on.
     pub(crate) event_type: Option<&'static str>,
     /// Legacy Azure AD Graph: keep `api-version` on every link.
@@ -48,13 +52,15 @@ pub(crate) struct QueryOptions {
     pub(crate) filter: Option<String>,
     /// `--select`.
     pub(crate) select: Option<String>,
-    /// `--top`; without it, the `$top` of REPORT's own query, else [`DEFAULT_TOP`].
-    pub(crate) top: Option<u32>,
+    /// `--page-size`, when given.
+    pub(crate) page_size: Option<u32>,
+    /// `--top`: the records wanted, when limited.
+    pub(crate) limit: Option<u64>,
 }
 
-/// The page size when neither `--top` nor REPORT's query names one: the largest the
-/// reports allow, so a run needs the fewest requests of its budget.
-pub(crate) const DEFAULT_TOP: u32 = 1000;
+/// The page size when neither `--page-size` nor REPORT's query names one: the largest
+/// the reports allow, so a run needs the fewest requests of its budget.
+pub(crate) const DEFAULT_PAGE_SIZE: u32 = 1000;
 
 /// The service bases and tenant a target is resolved with.
 pub(crate) struct Bases<'a> {
@@ -105,6 +111,7 @@ impl Target {
                 url: location.to_string(),
                 fixed,
                 time_field: time_field.or(known.map(|r| r.time_field.to_string())),
+                range: known.map_or(RangeFilter::GeLt, |r| r.range),
                 event_type: None,
                 legacy,
                 shape: known.and_then(Report::shape).filter(|_| !legacy),
@@ -128,6 +135,7 @@ impl Target {
                 url,
                 fixed,
                 time_field: time_field.or(known.map(|r| r.time_field.to_string())),
+                range: known.map_or(RangeFilter::GeLt, |r| r.range),
                 event_type: None,
                 legacy: false,
                 shape: known.and_then(Report::shape),
@@ -144,17 +152,17 @@ impl Target {
     }
 
     /// Refuses options given twice: in REPORT's own query and as a flag (`$top` and
-    /// `--top`, `$select` and `--select`). `$filter` is not a conflict: both are joined
-    /// with 'and'.
+    /// `--page-size`, `$select` and `--select`). `$filter` is not a conflict: both are
+    /// joined with 'and'.
     pub(crate) fn check_options(&self, options: &QueryOptions) -> Result<()> {
         let flags = [
-            ("top", options.top.is_some()),
-            ("select", options.select.is_some()),
+            ("top", "page-size", options.page_size.is_some()),
+            ("select", "select", options.select.is_some()),
         ];
-        for (name, given) in flags {
+        for (name, flag, given) in flags {
             if given && self.fixed.iter().any(|(k, _)| is_option(k, name)) {
                 return Err(Error::usage(format!(
-                    "REPORT has its own ${name} and --{name} is given too; use one of them"
+                    "REPORT has its own ${name} and --{flag} is given too; use one of them"
                 )));
             }
         }
@@ -167,6 +175,21 @@ impl Target {
         self.conditions = translation.server;
         self.local = translation.local;
         Ok(())
+    }
+
+    /// The `$top` of each request: the page size (`--page-size`, else REPORT's own
+    /// `$top`, else the service's maximum), or fewer when `--top` wants fewer records.
+    pub(crate) fn request_top(&self, options: &QueryOptions) -> u32 {
+        let own = self
+            .fixed
+            .iter()
+            .find(|(k, _)| is_option(k, "top"))
+            .and_then(|(_, v)| v.trim().parse::<u32>().ok())
+            .filter(|n| *n > 0);
+        let size = options.page_size.or(own).unwrap_or(DEFAULT_PAGE_SIZE);
+        options.limit.map_or(size, |limit| {
+            size.min(u32::try_from(limit).unwrap_or(u32::MAX))
+        })
     }
 
     fn from_report(r: &Report, bases: &Bases<'_>, time_field: Option<&str>) -> Target {
@@ -182,6 +205,7 @@ impl Target {
                 ),
                 fixed: vec![("api-version".to_string(), "beta".to_string())],
                 time_field,
+                range: r.range,
                 event_type: None,
                 legacy: true,
                 shape: None,
@@ -201,6 +225,7 @@ impl Target {
                     url: format!("{}/{version}/{}", bases.graph, r.path),
                     fixed: Vec::new(),
                     time_field,
+                    range: r.range,
                     event_type: r.event_type,
                     legacy: false,
                     shape: r.shape(),
@@ -221,7 +246,10 @@ impl Target {
         }
         if let Some(field) = &self.time_field {
             if let Some(start) = slice.start {
-                parts.push(format!("{field} ge {}", graph_time(start)));
+                parts.push(match self.range {
+                    RangeFilter::GeLt => format!("{field} ge {}", graph_time(start)),
+                    RangeFilter::GtLt => format!("{field} gt {}", graph_time(start - TICK)),
+                });
             }
             if let Some(end) = slice.end {
                 parts.push(format!("{field} lt {}", graph_time(end)));
@@ -254,23 +282,18 @@ impl Target {
         let mut pairs: Vec<(String, String)> = self
             .fixed
             .iter()
-            // The URL's own $filter is part of ours; its $top and $select stay, as
-            // `check_options` made sure no flag names them too.
-            .filter(|(k, _)| !is_option(k, "filter"))
+            // Our $filter (the URL's own is joined into it) and $top replace the URL's
+            // own; its $select stays, as `check_options` made sure --select is not given.
+            .filter(|(k, _)| !replaced(k, options))
             .cloned()
             .collect();
-        let own_top = pairs.iter().any(|(k, _)| is_option(k, "top"));
         if let Some(filter) = self.filter_for(slice, options.filter.as_deref()) {
             pairs.push(("$filter".to_string(), filter));
         }
         if let Some(select) = &options.select {
             pairs.push(("$select".to_string(), select.clone()));
         }
-        match options.top {
-            Some(top) => pairs.push(("$top".to_string(), top.to_string())),
-            None if !own_top => pairs.push(("$top".to_string(), DEFAULT_TOP.to_string())),
-            None => {}
-        }
+        pairs.push(("$top".to_string(), self.request_top(options).to_string()));
         let query = encode_pairs(
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             ODATA_QUERY,
@@ -278,26 +301,54 @@ impl Target {
         format!("{}?{query}", self.url)
     }
 
-    /// What identifies the query in a state file: the same report and options, the same state.
-    pub(crate) fn identity(&self, options: &QueryOptions) -> String {
-        let mut id = self.url.clone();
-        if let Some(filter) = self.filter_for(
-            &Slice {
-                start: None,
-                end: None,
-            },
-            options.filter.as_deref(),
-        ) {
-            id.push_str(&format!(" $filter={filter}"));
+    /// What a state file is bound to: the path, options and tenant of the query, not
+    /// the host that serves it.
+    pub(crate) fn identity(&self, options: &QueryOptions, tenant: Option<&str>) -> QueryIdentity {
+        let params: Vec<(&str, &str)> = self
+            .fixed
+            .iter()
+            .filter(|(k, _)| !replaced(k, options) && !is_option(k, "skiptoken"))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        QueryIdentity {
+            path: format!("/{}", path_of(&self.url)),
+            params: (!params.is_empty()).then(|| encode_pairs(params, ODATA_QUERY)),
+            filter: self.filter_for(&Slice::ALL, options.filter.as_deref()),
+            select: options.select.clone(),
+            local: (!self.local.is_empty()).then(|| self.local.identity()),
+            tenant: tenant.map(str::to_string),
         }
-        if let Some(select) = &options.select {
-            id.push_str(&format!(" $select={select}"));
-        }
-        if !self.local.is_empty() {
-            id.push_str(&format!(" local={}", self.local.identity()));
-        }
-        id
     }
+
+    /// A next link a state saved, moved onto this target's scheme, host and port (the
+    /// same query served under another name); none when it is not a link to follow.
+    pub(crate) fn rebase(&self, link: &str) -> Option<String> {
+        let (_, rest) = link.split_once("://")?;
+        let path_and_query = &rest[rest.find('/')?..];
+        let moved = format!("{}{path_and_query}", origin_of(&self.url));
+        page::resolve(&self.url, &moved, None).ok()
+    }
+}
+
+/// Whether the query option `key` of a full URL gives way to ours.
+fn replaced(key: &str, options: &QueryOptions) -> bool {
+    is_option(key, "filter")
+        || is_option(key, "top")
+        || (options.select.is_some() && is_option(key, "select"))
+}
+
+/// The path of a URL without its leading slash (`v1.0/auditLogs/signIns`).
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split_once('/').map_or("", |(_, path)| path)
+}
+
+/// The scheme, host and port of a URL (`https://graph.microsoft.com`).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    url[after_scheme..]
+        .find('/')
+        .map_or(url, |at| &url[..after_scheme + at])
 }
 
 /// `$name` or `name` (Graph makes the `$` optional).
@@ -364,8 +415,7 @@ mod tests {
                 &day(),
                 &QueryOptions {
                     filter: Some("result eq 'failure'".into()),
-                    select: None,
-                    top: Some(1000)
+                    ..QueryOptions::default()
                 }
             ),
             "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'&$top=1000"
@@ -394,7 +444,7 @@ mod tests {
         let url = l.url_for(
             &day(),
             &QueryOptions {
-                top: Some(5),
+                page_size: Some(5),
                 ..QueryOptions::default()
             },
         );
@@ -435,18 +485,24 @@ mod tests {
         let url = t.url_for(&day(), &QueryOptions::default());
         assert_eq!(
             url,
-            "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$top=5&$orderby=x&$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'"
+            "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$orderby=x&$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'&$top=5"
         );
         assert!(t.check_options(&QueryOptions::default()).is_ok());
-        let top = QueryOptions {
-            top: Some(10),
+        let records = QueryOptions {
+            limit: Some(3),
             ..QueryOptions::default()
         };
-        let err = t.check_options(&top).unwrap_err();
+        assert!(t.check_options(&records).is_ok(), "--top counts records");
+        assert_eq!(t.request_top(&records), 3);
+        let page_size = QueryOptions {
+            page_size: Some(10),
+            ..QueryOptions::default()
+        };
+        let err = t.check_options(&page_size).unwrap_err();
         assert_eq!(err.status(), aad_common::Status::Usage);
-        assert!(err.to_string().contains("$top and --top"), "{err}");
+        assert!(err.to_string().contains("$top and --page-size"), "{err}");
         let plain = Target::resolve("directoryAudits", &bases(), None).unwrap();
-        assert!(plain.check_options(&top).is_ok());
+        assert!(plain.check_options(&page_size).is_ok());
         assert!(
             plain
                 .url_for(&day(), &QueryOptions::default())
@@ -467,5 +523,57 @@ mod tests {
             assert_eq!(err.status(), aad_common::Status::Usage, "{report}: {err}");
         }
         assert!(Target::resolve("auditLogs/sign%20Ins", &bases(), None).is_ok());
+    }
+
+    #[test]
+    fn provisioning_windows_start_with_gt_one_tick_before() {
+        let t = Target::resolve("provisioning", &bases(), None).unwrap();
+        assert_eq!(
+            t.filter_for(&day(), None).unwrap(),
+            "activityDateTime gt 2023-12-31T23:59:59.9999999Z and activityDateTime lt 2024-01-02T00:00:00.0000000Z"
+        );
+        let by_url = Target::resolve(
+            "https://graph.microsoft.com/v1.0/auditLogs/provisioning",
+            &bases(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(by_url.range, RangeFilter::GtLt);
+    }
+
+    #[test]
+    fn the_identity_leaves_out_the_host_and_saved_links_move_to_it() {
+        let options = QueryOptions {
+            filter: Some("result eq 'failure'".into()),
+            select: None,
+            page_size: Some(10),
+            limit: None,
+        };
+        let here = Target::resolve("directoryAudits", &bases(), None).unwrap();
+        let local = Bases {
+            graph: "http://localhost:8080",
+            ..bases()
+        };
+        let there = Target::resolve("directoryAudits", &local, None).unwrap();
+        assert_eq!(
+            here.identity(&options, None),
+            there.identity(&options, None)
+        );
+        let id = here.identity(&options, Some("t"));
+        assert_eq!(id.path, "/v1.0/auditLogs/directoryAudits");
+        assert_eq!(id.filter.as_deref(), Some("result eq 'failure'"));
+        let legacy = Target::resolve("auditEvents", &bases(), None).unwrap();
+        assert_eq!(
+            legacy.identity(&options, None).params.as_deref(),
+            Some("api-version=beta")
+        );
+        assert_eq!(
+            there
+                .rebase("https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=x")
+                .as_deref(),
+            Some("http://localhost:8080/v1.0/auditLogs/directoryAudits?$skiptoken=x")
+        );
+        assert_eq!(there.rebase("::garbage::"), None);
+        assert_eq!(there.rebase("https://h"), None, "no path: not a page");
     }
 }

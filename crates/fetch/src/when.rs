@@ -18,9 +18,11 @@
 use aad_common::time::{parse_duration, to_time_delta};
 use aad_common::{Error, Result};
 use chrono::{
-    DateTime, Datelike as _, Days, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime,
-    NaiveTime, TimeZone, Utc,
+    DateTime, Days, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
 };
+
+use crate::window::{earliest, latest};
 
 /// The zone that times without one are read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,7 +76,7 @@ enum Why {
 
 /// The earliest and latest times accepted: four-digit years, as Graph writes them.
 fn in_range(t: DateTime<Utc>) -> Result<DateTime<Utc>, Why> {
-    if (1..=9999).contains(&t.year()) {
+    if (earliest()..=latest()).contains(&t) {
         Ok(t)
     } else {
         Err(Why::OutOfRange(
@@ -332,6 +334,20 @@ mod tests {
             why("99999999w")
         );
         assert_eq!(why("500000w"), "times must lie in the years 0001 to 9999");
+    }
+
+    #[test]
+    fn times_outside_the_years_1_to_9999_are_refused() {
+        for text in [
+            "20000000w",
+            "3000000d",
+            "99999999999999w",
+            "+10000-01-01T00:00:00Z",
+        ] {
+            assert!(utc(text).is_err(), "{text}");
+        }
+        assert_eq!(utc("0001-01-01"), Ok(t("0001-01-01T00:00:00Z")));
+        assert_eq!(utc("9999-12-31 23:59:59"), Ok(t("9999-12-31T23:59:59Z")));
     }
 
     #[test]

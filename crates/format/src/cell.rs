@@ -9,13 +9,16 @@ use std::fmt::Write as _;
 
 use serde_json::value::RawValue;
 
+use crate::cli::TimeStyle;
 use crate::raw::{Kind, compact, push_str};
+use crate::times::restyle;
 
-/// Appends the cell text of `value` to `out`; returns the kind of value it was (`None`
-/// for a missing value). Fails only on a string serde_json cannot decode (a lone
-/// surrogate escape).
+/// Appends the cell text of `value` to `out`, an RFC 3339 time in `time`'s style;
+/// returns the kind of value it was (`None` for a missing value). Fails only on a string
+/// serde_json cannot decode (a lone surrogate escape).
 pub(crate) fn push_cell(
     value: Option<&RawValue>,
+    time: TimeStyle,
     out: &mut String,
 ) -> serde_json::Result<Option<Kind>> {
     let Some(value) = value else {
@@ -24,6 +27,14 @@ pub(crate) fn push_cell(
     let json = value.get();
     let kind = Kind::of(json);
     match kind {
+        Kind::String if time != TimeStyle::Utc => {
+            let start = out.len();
+            push_str(json, out)?;
+            if let Some(styled) = restyle(&out[start..], time) {
+                out.truncate(start);
+                out.push_str(&styled);
+            }
+        }
         Kind::String => push_str(json, out)?,
         Kind::Null => {}
         Kind::Number | Kind::Bool => out.push_str(json),
@@ -42,15 +53,17 @@ pub(crate) fn looks_like_formula(text: &str) -> bool {
 }
 
 /// Appends `text` to `out` with what could drive or confuse a terminal made visible:
-/// control characters as `\n`, `\r`, `\t` or `\u{1b}`, and Unicode bidirectional
-/// controls (which reorder the rest of the line) as `\u{202e}`.
+/// control characters as `\n`, `\r`, `\t` or `\u{1b}`, the line and paragraph
+/// separators U+2028 and U+2029 (which break a line in some terminals and viewers, so
+/// one value would look like two lines), and Unicode bidirectional controls (which
+/// reorder the rest of the line) as `\u{202e}`.
 pub(crate) fn push_visible(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -81,11 +94,16 @@ impl Row {
         self.ends.clear();
     }
 
-    /// Adds the cell for `value`; with `excel`, a string that looks like a formula gets a
-    /// leading `'`.
-    pub(crate) fn push(&mut self, value: Option<&RawValue>, excel: bool) -> serde_json::Result<()> {
+    /// Adds the cell for `value`, times in `time`'s style; with `excel`, a string that
+    /// looks like a formula gets a leading `'`.
+    pub(crate) fn push(
+        &mut self,
+        value: Option<&RawValue>,
+        excel: bool,
+        time: TimeStyle,
+    ) -> serde_json::Result<()> {
         let start = self.text.len();
-        let kind = push_cell(value, &mut self.text)?;
+        let kind = push_cell(value, time, &mut self.text)?;
         if excel && kind == Some(Kind::String) && looks_like_formula(&self.text[start..]) {
             self.text.insert(start, '\'');
         }
@@ -120,7 +138,7 @@ mod tests {
     fn cell(json: &str) -> String {
         let value: &RawValue = serde_json::from_str(json).unwrap();
         let mut out = String::new();
-        push_cell(Some(value), &mut out).unwrap();
+        push_cell(Some(value), TimeStyle::Utc, &mut out).unwrap();
         out
     }
 
@@ -137,8 +155,27 @@ mod tests {
         assert_eq!(cell("null"), "");
         assert_eq!(cell(r#"[ {"a" : 1} ]"#), r#"[{"a":1}]"#);
         let mut out = String::new();
-        assert_eq!(push_cell(None, &mut out).unwrap(), None);
+        assert_eq!(push_cell(None, TimeStyle::Utc, &mut out).unwrap(), None);
         assert_eq!(out, "");
+    }
+
+    #[test]
+    fn time_styles_apply_to_time_strings_only() {
+        let cell = |json: &str, time| {
+            let mut out = String::from("x");
+            push_cell(Some(serde_json::from_str(json).unwrap()), time, &mut out).unwrap();
+            out
+        };
+        assert_eq!(
+            cell(r#""2026-11-29T21:47:56.0730881Z""#, TimeStyle::Excel),
+            "x2026-11-29 21:47:56.073"
+        );
+        assert_eq!(
+            cell(r#""2026-11-29T21:47:56Z""#, TimeStyle::Utc),
+            "x2026-11-29T21:47:56Z"
+        );
+        assert_eq!(cell(r#""A""#, TimeStyle::Excel), "xA");
+        assert_eq!(cell("20261129", TimeStyle::Excel), "x20261129");
     }
 
     #[test]
@@ -154,8 +191,12 @@ mod tests {
             "-5",
             r#""a=b""#,
         ] {
-            row.push(Some(serde_json::from_str(json).unwrap()), true)
-                .unwrap();
+            row.push(
+                Some(serde_json::from_str(json).unwrap()),
+                true,
+                TimeStyle::Utc,
+            )
+            .unwrap();
         }
         row.push_text("=header", true);
         assert_eq!(
@@ -173,15 +214,25 @@ mod tests {
             ]
         );
         row.clear();
-        row.push(Some(serde_json::from_str(r#""=1""#).unwrap()), false)
-            .unwrap();
+        row.push(
+            Some(serde_json::from_str(r#""=1""#).unwrap()),
+            false,
+            TimeStyle::Utc,
+        )
+        .unwrap();
         assert_eq!(row.iter().collect::<Vec<_>>(), ["=1"]);
     }
 
     #[test]
     fn terminal_text_shows_controls_and_bidi_escaped() {
         let mut out = String::new();
-        push_visible("a\nb\u{1b}[31m\u{202e}evil\u{7f}é😀", &mut out);
-        assert_eq!(out, "a\\nb\\u{1b}[31m\\u{202e}evil\\u{7f}é😀");
+        push_visible(
+            "a\nb\u{1b}[31m\u{202e}evil\u{7f}é😀\u{2028}\u{2029}\u{85}\u{2067}",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "a\\nb\\u{1b}[31m\\u{202e}evil\\u{7f}é😀\\u{2028}\\u{2029}\\u{85}\\u{2067}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use csv_core::{Terminator, WriteResult};
 
 use crate::bad_input::{Bad, Place, Reporter};
 use crate::cell::Row;
+use crate::cli::TimeStyle;
 use crate::columns::Columns;
 use crate::flatten::{Discover, READ_AHEAD};
 use crate::render::{Frame, Render};
@@ -117,17 +118,20 @@ pub(crate) struct CsvRender {
     select: Select,
     encoder: CsvEncoder,
     excel: bool,
+    time: TimeStyle,
     row: Row,
     spare: Cells<'static>,
 }
 
 impl CsvRender {
-    /// Rows of the `select` columns with this delimiter; `excel` as `--excel`.
-    pub(crate) fn new(select: Select, delimiter: u8, excel: bool) -> CsvRender {
+    /// Rows of the `select` columns with this delimiter; `excel` and `time` as `--excel`
+    /// and `--time`.
+    pub(crate) fn new(select: Select, delimiter: u8, excel: bool, time: TimeStyle) -> CsvRender {
         CsvRender {
             select,
             encoder: CsvEncoder::new(delimiter, excel),
             excel,
+            time,
             row: Row::default(),
             spare: Vec::new(),
         }
@@ -140,7 +144,7 @@ impl Render for CsvRender {
         let filled = self
             .select
             .cells(record, &mut cells)
-            .and_then(|()| fill_row(&mut self.row, &cells, record, self.excel));
+            .and_then(|()| fill_row(&mut self.row, &cells, record, self.excel, self.time));
         self.spare = recycle(cells);
         filled?;
         self.encoder.row(self.row.iter(), out);
@@ -153,10 +157,16 @@ impl Render for CsvRender {
 }
 
 /// The cells of `values` as a row.
-fn fill_row(row: &mut Row, values: &Cells<'_>, record: &str, excel: bool) -> Result<(), Bad> {
+fn fill_row(
+    row: &mut Row,
+    values: &Cells<'_>,
+    record: &str,
+    excel: bool,
+    time: TimeStyle,
+) -> Result<(), Bad> {
     row.clear();
     for value in values {
-        row.push(*value, excel)
+        row.push(*value, excel, time)
             .map_err(|_| Bad::string(value.map_or("", |v| v.get()), record))?;
     }
     Ok(())
@@ -169,6 +179,7 @@ pub(crate) struct CsvSink<W: Write> {
     encoder: CsvEncoder,
     header: bool,
     excel: bool,
+    time: TimeStyle,
     /// Records held while the columns are being found, with their size in bytes; `None`
     /// once the header is written.
     ahead: Option<(Vec<(String, Place)>, usize)>,
@@ -185,6 +196,7 @@ impl<W: Write> CsvSink<W> {
         strict: bool,
         header: bool,
         excel: bool,
+        time: TimeStyle,
     ) -> CsvSink<W> {
         CsvSink {
             out,
@@ -192,6 +204,7 @@ impl<W: Write> CsvSink<W> {
             encoder: CsvEncoder::new(delimiter, excel),
             header,
             excel,
+            time,
             ahead: Some((Vec::new(), 0)),
             row: Row::default(),
             bytes: Vec::new(),
@@ -227,7 +240,7 @@ impl<W: Write> CsvSink<W> {
         let filled = self
             .columns
             .cells(record, place, reporter, &mut cells)
-            .and_then(|()| fill_row(&mut self.row, &cells, record, self.excel));
+            .and_then(|()| fill_row(&mut self.row, &cells, record, self.excel, self.time));
         self.spare = recycle(cells);
         if let Err(bad) = filled {
             return reporter.bad(place, bad);
@@ -285,13 +298,17 @@ mod tests {
     fn with_fields(list: &str, excel: bool, records: &[&str]) -> String {
         let select = Select::new(&fields::parse(list).unwrap());
         let frame = frame(b',', select.names(), true, excel);
-        render_all(&mut CsvRender::new(select, b',', excel), frame, records)
+        render_all(
+            &mut CsvRender::new(select, b',', excel, TimeStyle::Utc),
+            frame,
+            records,
+        )
     }
 
     fn with_keys(records: &[&str]) -> String {
         let mut out = Vec::new();
         let mut reporter = Reporter::new(false, true);
-        let mut sink = CsvSink::new(&mut out, b',', false, true, false);
+        let mut sink = CsvSink::new(&mut out, b',', false, true, false, TimeStyle::Utc);
         for (i, record) in records.iter().enumerate() {
             sink.record(record, &place(i as u64 + 1), &mut reporter)
                 .unwrap();

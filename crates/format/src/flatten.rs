@@ -30,6 +30,14 @@ pub(crate) trait Flatten<'de> {
     fn leaf(&mut self, at: Self::At, value: &'de RawValue) -> Result<(), String>;
 }
 
+/// The dotted keys of a record may add up to at most this many times its size (plus
+/// [`KEY_SLACK`]). Each dotted key repeats the keys above it, so a long key over many
+/// others (1 MB over 3,000) would otherwise make gigabytes of keys of one record.
+pub(crate) const MAX_KEY_GROWTH: usize = 8;
+
+/// What the dotted keys of any record may take besides [`MAX_KEY_GROWTH`].
+const KEY_SLACK: usize = 64 << 10;
+
 /// Walks the leaves of `record`, which must be a JSON object.
 pub(crate) fn walk<'de, F: Flatten<'de>>(
     record: &'de str,
@@ -37,39 +45,65 @@ pub(crate) fn walk<'de, F: Flatten<'de>>(
     f: &mut F,
 ) -> Result<(), Bad> {
     let entries = object_entries(record).map_err(|e| Bad::record(&e, record))?;
-    walk_entries(record, entries, root, f, 1).map(|_| ())
+    let mut walk = Walk {
+        record,
+        key_budget: record.len().saturating_mul(MAX_KEY_GROWTH) + KEY_SLACK,
+    };
+    walk.entries(entries, root, f, 0, 1).map(|_| ())
 }
 
-/// Walks one object's entries; returns how many leaves it had.
-fn walk_entries<'de, F: Flatten<'de>>(
+/// One walk over a record.
+struct Walk<'de> {
     record: &'de str,
-    entries: Entries<'de>,
-    at: F::At,
-    f: &mut F,
-    depth: usize,
-) -> Result<usize, Bad> {
-    let mut leaves = 0;
-    for (key, value) in entries {
-        let json = value.get();
-        let bad = |reason| Bad::new(offset_in(record, json), reason);
-        let child = f.key(at, &key).map_err(bad)?;
-        let mut inner = 0;
-        if Kind::of(json) == Kind::Object {
-            if depth >= MAX_DEPTH {
-                return Err(bad(format!(
-                    "objects nested more than {MAX_DEPTH} levels deep"
-                )));
+    /// Bytes of dotted keys still allowed.
+    key_budget: usize,
+}
+
+impl<'de> Walk<'de> {
+    /// Walks one object's entries, whose dotted keys start with `prefix` bytes; returns how
+    /// many leaves it had.
+    fn entries<F: Flatten<'de>>(
+        &mut self,
+        entries: Entries<'de>,
+        at: F::At,
+        f: &mut F,
+        prefix: usize,
+        depth: usize,
+    ) -> Result<usize, Bad> {
+        let record = self.record;
+        let mut leaves = 0;
+        for (key, value) in entries {
+            let json = value.get();
+            let bad = |reason| Bad::new(offset_in(record, json), reason);
+            let dotted = if prefix == 0 {
+                key.len()
+            } else {
+                prefix + 1 + key.len()
+            };
+            self.key_budget = self.key_budget.checked_sub(dotted).ok_or_else(|| {
+            bad(format!(
+                "the record's dotted keys would be more than {MAX_KEY_GROWTH} times its size (a long key above many others); name the columns with --fields"
+            ))
+        })?;
+            let child = f.key(at, &key).map_err(bad)?;
+            let mut inner = 0;
+            if Kind::of(json) == Kind::Object {
+                if depth >= MAX_DEPTH {
+                    return Err(bad(format!(
+                        "objects nested more than {MAX_DEPTH} levels deep"
+                    )));
+                }
+                let entries = object_entries(json).map_err(|e| Bad::json(&e, json, record))?;
+                inner = self.entries(entries, child, f, dotted, depth + 1)?;
             }
-            let entries = object_entries(json).map_err(|e| Bad::json(&e, json, record))?;
-            inner = walk_entries(record, entries, child, f, depth + 1)?;
+            if inner == 0 {
+                f.leaf(child, value).map_err(bad)?;
+                inner = 1;
+            }
+            leaves += inner;
         }
-        if inner == 0 {
-            f.leaf(child, value).map_err(bad)?;
-            inner = 1;
-        }
-        leaves += inner;
+        Ok(leaves)
     }
-    Ok(leaves)
 }
 
 /// Columns from the flattened keys of the records, in the order first seen.
@@ -286,6 +320,21 @@ mod tests {
         // Arrays are leaves: any depth of them is fine.
         let arrays = format!(r#"{{"a":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(pairs(&arrays).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn long_keys_over_many_keys_are_refused() {
+        let inner: Vec<String> = (0..3000).map(|i| format!(r#""k{i}":1"#)).collect();
+        let record = format!(r#"{{"{}":{{{}}}}}"#, "K".repeat(100_000), inner.join(","));
+        let bad = pairs(&record).unwrap_err();
+        assert!(
+            bad.reason.contains("more than 8 times its size"),
+            "{}",
+            bad.reason
+        );
+        // A long key over a few keys is fine.
+        let record = format!(r#"{{"{}":{{"a":1,"b":2}}}}"#, "K".repeat(100_000));
+        assert_eq!(pairs(&record).unwrap().len(), 2);
     }
 
     fn place() -> Place {

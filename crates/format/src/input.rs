@@ -48,6 +48,10 @@ pub(crate) struct LineReader<R> {
     /// Number of the last line handed out.
     number: u64,
     max_line: usize,
+    /// The last line handed out was too long and its rest is still to be read past
+    /// (only when the caller asks for the next line: a line that never ends, such as
+    /// /dev/zero, must not keep the run from stopping at it).
+    skipping: bool,
 }
 
 impl LineReader<Box<dyn BufRead>> {
@@ -76,6 +80,7 @@ impl<R: Read> LineReader<R> {
             eof: false,
             number: 0,
             max_line,
+            skipping: false,
         }
     }
 
@@ -91,6 +96,10 @@ impl<R: Read> LineReader<R> {
         &mut self,
         before_wait: &mut dyn FnMut() -> Result<()>,
     ) -> Result<Option<Line<'_>>> {
+        if self.skipping {
+            self.skipping = false;
+            self.skip_rest_of_line(before_wait)?;
+        }
         loop {
             if let Some(n) = memchr::memchr(b'\n', &self.buf[self.scan..self.end]) {
                 let (start, end) = (self.start, self.scan + n);
@@ -108,7 +117,7 @@ impl<R: Read> LineReader<R> {
                 return Ok(Some(self.line(start, end)));
             }
             if self.end - self.start > self.max_line.saturating_add(SLACK) {
-                self.skip_rest_of_line(before_wait)?;
+                self.skipping = true;
                 self.number += 1;
                 return Ok(Some(Line::TooLong {
                     number: self.number,
@@ -266,6 +275,26 @@ mod tests {
                 "chunk {chunk}"
             );
         }
+    }
+
+    /// Endless bytes without a line end, like /dev/zero.
+    struct Zeros;
+
+    impl Read for Zeros {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            buf.fill(0);
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_too_long_at_the_limit() {
+        let mut reader = LineReader::new(Zeros, "t", 100_000);
+        assert_eq!(
+            reader.next_line(&mut || Ok(())).unwrap(),
+            Some(Line::TooLong { number: 1 })
+        );
+        assert!(reader.buf.len() <= 2 * 100_000 + 4096);
     }
 
     #[test]

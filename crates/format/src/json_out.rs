@@ -79,7 +79,7 @@ impl Render for JsonRender {
         if self.pretty {
             self.layout.clear();
             self.layout.push_str("  ");
-            pretty(body, 1, &mut self.layout);
+            pretty(body, 1, &mut self.layout).map_err(|reason| Bad::new(0, reason))?;
             out.extend_from_slice(self.layout.as_bytes());
         } else {
             out.extend_from_slice(body.as_bytes());

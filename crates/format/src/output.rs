@@ -7,7 +7,7 @@ use std::io::Write;
 
 use aad_common::Result;
 
-use crate::cli::Format;
+use crate::cli::{Format, TimeStyle};
 use crate::columns::Columns;
 use crate::csv_out::{self, CsvRender, CsvSink};
 use crate::flatten::Discover;
@@ -17,7 +17,7 @@ use crate::select::Select;
 use crate::settings::Settings;
 use crate::siem::{self, SiemRender, Target};
 use crate::sink::{Framed, Sink};
-use crate::table_out::TableSink;
+use crate::table_out::{TableSink, TableStyle};
 use crate::text_out::{self, TextRender};
 use crate::xml_out::{self, XmlRender};
 
@@ -31,13 +31,10 @@ pub(crate) enum Output {
         strict: bool,
         header: bool,
         excel: bool,
+        time: TimeStyle,
     },
     /// table: every row first, then the widths.
-    Table {
-        columns: Columns,
-        header: bool,
-        max_width: usize,
-    },
+    Table { columns: Columns, style: TableStyle },
 }
 
 impl Output {
@@ -51,8 +48,14 @@ impl Output {
         };
         let table = |columns| Output::Table {
             columns,
-            header: settings.header,
-            max_width: settings.max_width,
+            style: TableStyle {
+                header: settings.header,
+                max_width: settings.max_width,
+                width: settings.table_width,
+                time: settings.time,
+                presets: settings.auto_preset,
+                by_time: settings.sort.is_empty(),
+            },
         };
         Ok(match (settings.format, select) {
             (Format::Json | Format::Ndjson, select) => {
@@ -63,7 +66,7 @@ impl Output {
             (Format::Csv | Format::Tsv, Some(select)) => {
                 let frame =
                     csv_out::frame(delimiter, select.names(), settings.header, settings.excel);
-                let render = CsvRender::new(select, delimiter, settings.excel);
+                let render = CsvRender::new(select, delimiter, settings.excel, settings.time);
                 Output::Records(Box::new(render), frame)
             }
             (Format::Csv | Format::Tsv, None) => Output::KeyedCsv {
@@ -71,13 +74,15 @@ impl Output {
                 strict: settings.strict_fields,
                 header: settings.header,
                 excel: settings.excel,
+                time: settings.time,
             },
             (Format::Xml, select) => Output::Records(
                 Box::new(XmlRender::new(&settings.item, select)),
                 xml_out::frame(&settings.root)?,
             ),
             (Format::Text, select) => {
-                Output::Records(Box::new(TextRender::new(select)), text_out::frame())
+                let render = TextRender::new(select, settings.auto_preset, settings.time);
+                Output::Records(Box::new(render), text_out::frame())
             }
             (Format::Ecs | Format::Ocsf | Format::AzureMonitor, _) => {
                 let target = match settings.format {
@@ -108,12 +113,11 @@ impl Output {
                 strict,
                 header,
                 excel,
-            } => feed(&mut CsvSink::new(out, delimiter, strict, header, excel)),
-            Output::Table {
-                columns,
-                header,
-                max_width,
-            } => feed(&mut TableSink::new(out, columns, header, max_width)),
+                time,
+            } => feed(&mut CsvSink::new(
+                out, delimiter, strict, header, excel, time,
+            )),
+            Output::Table { columns, style } => feed(&mut TableSink::new(out, columns, style)),
         }
     }
 }

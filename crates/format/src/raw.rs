@@ -146,7 +146,9 @@ pub(crate) fn compact(json: &str, out: &mut String) {
     let bytes = json.as_bytes();
     // Strings escape CR and LF, so these are always whitespace; they are rare in a line.
     if memchr::memchr2(b'\r', b'\n', bytes).is_some() {
-        return relayout(json, None, out);
+        // Without indentation the text only shrinks: there is no limit to reach.
+        let _ = relayout(json, None, out);
+        return;
     }
     // Copy the runs between spaces and tabs outside strings (usually the whole text).
     let (mut run, mut i) = (0, 0);
@@ -163,23 +165,55 @@ pub(crate) fn compact(json: &str, out: &mut String) {
     out.push_str(&json[run..]);
 }
 
+/// Objects and arrays nested deeper than this are not indented: the indentation of
+/// each line grows with the depth, so the layout of deep values grows with its square.
+pub(crate) const MAX_PRETTY_DEPTH: usize = 128;
+
+/// The indented layout may be at most this many times the size of the record (plus
+/// [`PRETTY_SLACK`]): a record stays within a small multiple of its size in memory.
+pub(crate) const MAX_PRETTY_GROWTH: usize = 16;
+
+/// What the indented layout of any record may take besides [`MAX_PRETTY_GROWTH`].
+const PRETTY_SLACK: usize = 1 << 20;
+
 /// Appends `json` (valid JSON) to `out` indented by two spaces per level, as `jq .`
 /// writes it; `level` is the nesting it starts at (its first line is not indented).
-pub(crate) fn pretty(json: &str, level: usize, out: &mut String) {
-    relayout(json, Some(level), out);
+/// Refuses (with the reason) values nested more than [`MAX_PRETTY_DEPTH`] levels deep,
+/// and a layout larger than [`MAX_PRETTY_GROWTH`] times `json`.
+pub(crate) fn pretty(json: &str, level: usize, out: &mut String) -> Result<(), String> {
+    relayout(json, Some(level), out)
 }
 
 /// Copies `json` token by token: strings, numbers and literals verbatim, whitespace
 /// dropped, and, when `indent` is given, a newline and indentation after `{`, `[` and `,`
 /// and before `}` and `]`, and a space after `:`. Empty containers stay `{}` and `[]`.
-fn relayout(json: &str, indent: Option<usize>, out: &mut String) {
+fn relayout(json: &str, indent: Option<usize>, out: &mut String) -> Result<(), String> {
     let bytes = json.as_bytes();
     let mut level = indent.unwrap_or(0);
+    let most = out.len() + json.len().saturating_mul(MAX_PRETTY_GROWTH) + PRETTY_SLACK;
     let newline = |out: &mut String, level: usize| {
         if indent.is_some() {
             out.push('\n');
             out.extend(std::iter::repeat_n("  ", level));
         }
+    };
+    // Checked where a line starts that may be followed by more (an opening or a comma):
+    // what a closing adds is bounded by what was opened.
+    let check = |out: &String, level: usize| {
+        if indent.is_none() {
+            return Ok(());
+        }
+        if level > MAX_PRETTY_DEPTH {
+            return Err(format!(
+                "values nested more than {MAX_PRETTY_DEPTH} levels deep cannot be indented (--pretty)"
+            ));
+        }
+        if out.len() > most {
+            return Err(format!(
+                "the indented record would be more than {MAX_PRETTY_GROWTH} times its size (--pretty); write it without --pretty"
+            ));
+        }
+        Ok(())
     };
     let mut i = 0;
     while i < bytes.len() {
@@ -200,6 +234,7 @@ fn relayout(json: &str, indent: Option<usize>, out: &mut String) {
                     continue;
                 }
                 level += 1;
+                check(out, level)?;
                 newline(out, level);
             }
             close @ (b'}' | b']') => {
@@ -209,6 +244,7 @@ fn relayout(json: &str, indent: Option<usize>, out: &mut String) {
             }
             b',' => {
                 out.push(',');
+                check(out, level)?;
                 newline(out, level);
             }
             b':' => out.push_str(if indent.is_some() { ": " } else { ":" }),
@@ -225,6 +261,7 @@ fn relayout(json: &str, indent: Option<usize>, out: &mut String) {
         }
         i += 1;
     }
+    Ok(())
 }
 
 /// The index just past the string that starts with the quote at `start`.
@@ -270,7 +307,7 @@ mod tests {
 
     fn indented(json: &str) -> String {
         let mut out = String::new();
-        pretty(json, 0, &mut out);
+        pretty(json, 0, &mut out).unwrap();
         out
     }
 
@@ -329,5 +366,28 @@ mod tests {
         let outer = "0123456789";
         assert_eq!(offset_in(outer, &outer[4..6]), 4);
         assert_eq!(offset_in(outer, &outer[10..]), 10);
+    }
+
+    #[test]
+    fn pretty_refuses_deep_nesting_and_runaway_growth() {
+        let mut out = String::new();
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let err = pretty(&deep, 0, &mut out).unwrap_err();
+        assert!(err.contains("more than 128 levels"), "{err}");
+        assert!(out.len() < 128 * 128 * 2, "stopped early: {}", out.len());
+        let ok = format!("{}1{}", "[".repeat(128), "]".repeat(128));
+        assert!(pretty(&ok, 0, &mut String::new()).is_ok());
+        // 100 levels deep, a million short elements: the layout would be ~100 times
+        // the input.
+        let wide = format!(
+            "{}{}1{}",
+            "[".repeat(100),
+            "1,".repeat(1 << 20),
+            "]".repeat(100)
+        );
+        let mut out = String::new();
+        let err = pretty(&wide, 0, &mut out).unwrap_err();
+        assert!(err.contains("more than 16 times"), "{err}");
+        assert!(out.len() <= 16 * wide.len() + (2 << 20), "{}", out.len());
     }
 }

@@ -32,14 +32,41 @@ pub(crate) fn recycle<'a>(mut cells: Cells<'_>) -> Cells<'a> {
 pub(crate) struct Select {
     tree: PathTree,
     names: Vec<String>,
+    /// Each path has a slot; a column of several paths (`a|b`) takes the first of its
+    /// slots that is set and not null. The slot range of each column, or `None` when
+    /// every column has one path (slot `i` is then column `i`).
+    alternatives: Option<Vec<(usize, usize)>>,
+    slots: usize,
 }
 
 impl Select {
     pub(crate) fn new(columns: &[Column]) -> Select {
-        Select {
-            tree: PathTree::of_columns(columns),
-            names: columns.iter().map(|c| c.name.clone()).collect(),
+        let paths = || columns.iter().flat_map(|c| &c.paths);
+        let mut ranges = Vec::with_capacity(columns.len());
+        let mut slots = 0;
+        for column in columns {
+            ranges.push((slots, slots + column.paths.len()));
+            slots += column.paths.len();
         }
+        Select {
+            tree: PathTree::of_paths(paths()),
+            names: columns.iter().map(|c| c.name.clone()).collect(),
+            alternatives: (slots > columns.len()).then_some(ranges),
+            slots,
+        }
+    }
+
+    /// Selects the values at `paths`, each its own column (for `--where` and `--sort`).
+    pub(crate) fn of_paths(paths: &[Vec<String>]) -> Select {
+        let columns: Vec<Column> = paths
+            .iter()
+            .map(|path| Column {
+                name: crate::fields::written(path),
+                paths: vec![path.clone()],
+                from_preset: false,
+            })
+            .collect();
+        Select::new(&columns)
     }
 
     /// The column names, in order.
@@ -51,7 +78,7 @@ impl Select {
     /// Fails when the record is not valid JSON or not an object.
     pub(crate) fn cells<'de>(&self, record: &'de str, cells: &mut Cells<'de>) -> Result<(), Bad> {
         cells.clear();
-        cells.resize(self.names.len(), None);
+        cells.resize(self.slots, None);
         let mut de = serde_json::Deserializer::from_str(record);
         let walk = Walk {
             tree: &self.tree,
@@ -60,8 +87,29 @@ impl Select {
         };
         de.deserialize_map(walk)
             .and_then(|()| de.end())
-            .map_err(|e| Bad::record(&e, record))
+            .map_err(|e| Bad::record(&e, record))?;
+        if let Some(ranges) = &self.alternatives {
+            coalesce(ranges, cells);
+        }
+        Ok(())
     }
+}
+
+/// Moves the first slot of each column's range that is set and not null (else a null
+/// one, else none) to the column's place, and drops the rest. In place: a column's slots never
+/// start before the column's own index, so each write lands on a slot already read.
+fn coalesce(ranges: &[(usize, usize)], cells: &mut Cells<'_>) {
+    for (column, &(start, end)) in ranges.iter().enumerate() {
+        let slots = &cells[start..end];
+        let set = slots
+            .iter()
+            .flatten()
+            .find(|value| value.get() != "null")
+            .copied();
+        let null = slots.iter().flatten().next().copied();
+        cells[column] = set.or(null);
+    }
+    cells.truncate(ranges.len());
 }
 
 /// The walk at one node of the tree.
@@ -238,6 +286,25 @@ mod tests {
             .unwrap(),
             vec![Some("null".to_string()), None, None, None, None]
         );
+    }
+
+    #[test]
+    fn a_column_of_alternatives_takes_the_first_set_and_not_null() {
+        assert_eq!(
+            select(
+                "x,who=initiatedBy.app.displayName|initiatedBy.user.userPrincipalName,n|id,gone|initiatedBy.app,id",
+                AUDIT
+            )
+            .unwrap(),
+            [
+                None,
+                Some(r#""a@b.c""#.to_string()),
+                Some("1.50".to_string()),
+                Some("null".to_string()),
+                Some(r#""1""#.to_string())
+            ]
+        );
+        assert_eq!(select("a|b", r#"{"c":1}"#).unwrap(), [None]);
     }
 
     #[test]

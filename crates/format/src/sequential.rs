@@ -7,20 +7,34 @@ use std::sync::Arc;
 use aad_common::{Result, Status};
 
 use crate::bad_input::{Bad, Place, Reporter};
+use crate::field_check::FieldCheck;
+use crate::filter::Filter;
 use crate::input::{Line, LineReader};
 use crate::page::line_records;
 use crate::sink::Sink;
 
-/// Feeds every record of `inputs` to `sink`, then ends the document.
+/// What happens to the records on their way to the sink: `--where` picks them, and the
+/// first ones are checked for `--fields` paths that find nothing.
+#[derive(Default)]
+pub(crate) struct Pick {
+    pub(crate) filter: Option<Filter>,
+    pub(crate) check: Option<FieldCheck>,
+}
+
+/// Feeds every record of `inputs` that `pick` keeps to `sink`, then ends the document.
 pub(crate) fn run(
     inputs: &[String],
     max_line: usize,
+    pick: &mut Pick,
     sink: &mut dyn Sink,
     reporter: &mut Reporter,
 ) -> Result<()> {
     let fed = inputs
         .iter()
-        .try_for_each(|input| read_input(input, max_line, sink, reporter));
+        .try_for_each(|input| read_input(input, max_line, pick, sink, reporter));
+    if let Some(check) = &mut pick.check {
+        check.finish().iter().for_each(|w| reporter.warn(w));
+    }
     if let Err(err) = fed {
         if err.status() != Status::BadData {
             return Err(err);
@@ -39,6 +53,7 @@ pub(crate) fn run(
 fn read_input(
     name: &str,
     max_line: usize,
+    pick: &mut Pick,
     sink: &mut dyn Sink,
     reporter: &mut Reporter,
 ) -> Result<()> {
@@ -63,11 +78,22 @@ fn read_input(
             reporter.bad(&place, Bad::too_long(max_line))?;
             continue;
         };
+        if let Some(check) = &mut pick.check {
+            check
+                .line(bytes, number)
+                .iter()
+                .for_each(|w| reporter.warn(w));
+        }
         match line_records(bytes, number) {
             Err(bad) => reporter.bad(&place, bad)?,
             Ok(records) => {
                 for (record, offset) in records.iter() {
-                    sink.record(record, &place.further(offset), reporter)?;
+                    let place = place.further(offset);
+                    match pick.filter.as_mut().map(|f| f.keeps(record)) {
+                        Some(Ok(false)) => {}
+                        Some(Err(bad)) => reporter.bad(&place, bad)?,
+                        Some(Ok(true)) | None => sink.record(record, &place, reporter)?,
+                    }
                 }
             }
         }

@@ -6,7 +6,10 @@ use serde_json::value::RawValue;
 
 use crate::bad_input::{Bad, LONE_SURROGATE};
 use crate::cell::{push_cell, push_visible};
+use crate::cli::TimeStyle;
+use crate::fields;
 use crate::flatten::{Flatten, walk};
+use crate::presets::{SHAPES, Shape, recognise};
 use crate::raw::offset_in;
 use crate::render::{Frame, Render};
 use crate::select::{Cells, Select, recycle};
@@ -23,33 +26,66 @@ pub(crate) fn frame() -> Frame {
 #[derive(Clone)]
 pub(crate) struct TextRender {
     select: Option<Select>,
+    /// Without `--fields`: the preset of each shape, for the records recognised.
+    presets: Vec<(&'static Shape, Select)>,
     lines: Lines,
     spare: Cells<'static>,
 }
 
 /// The lines of one record.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Lines {
     text: String,
     /// The dotted key being built while flattening.
     key: String,
     /// A value's cell text before it is made visible.
     cell: String,
+    time: TimeStyle,
 }
 
 impl TextRender {
-    /// Lines of all keys, or of the `select` columns.
-    pub(crate) fn new(select: Option<Select>) -> TextRender {
+    /// Lines of all keys, or of the `select` columns; with `presets` (and no `select`),
+    /// the preset's columns for a record of a known shape.
+    pub(crate) fn new(select: Option<Select>, presets: bool, time: TimeStyle) -> TextRender {
+        let presets = if presets && select.is_none() {
+            SHAPES
+                .iter()
+                .filter_map(|shape| {
+                    let columns = fields::parse(shape.columns).ok()?;
+                    Some((shape, Select::new(&columns)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         TextRender {
             select,
-            lines: Lines::default(),
+            presets,
+            lines: Lines {
+                text: String::new(),
+                key: String::new(),
+                cell: String::new(),
+                time,
+            },
             spare: Vec::new(),
         }
     }
 
     fn lines(&mut self, record: &str) -> Result<(), Bad> {
         self.lines.text.clear();
-        let Some(select) = &self.select else {
+        let preset = || {
+            let shape = recognise(record)?;
+            self.presets
+                .iter()
+                .find(|(s, _)| *s == shape)
+                .map(|(_, select)| select)
+        };
+        let select = match &self.select {
+            Some(select) => Some(select),
+            None if self.presets.is_empty() => None,
+            None => preset(),
+        };
+        let Some(select) = select else {
             self.lines.key.clear();
             return walk(record, 0, &mut self.lines);
         };
@@ -84,7 +120,7 @@ impl Lines {
     /// Adds `key: value`, or `key:` when the value is empty.
     fn line(&mut self, key: &str, value: Option<&RawValue>) -> Result<(), String> {
         self.cell.clear();
-        push_cell(value, &mut self.cell).map_err(|_| LONE_SURROGATE.to_string())?;
+        push_cell(value, self.time, &mut self.cell).map_err(|_| LONE_SURROGATE.to_string())?;
         push_visible(key, &mut self.text);
         self.text.push(':');
         if !self.cell.is_empty() {
@@ -120,13 +156,29 @@ impl<'de> Flatten<'de> for Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields;
     use crate::render::render_all;
 
     fn run(fields: Option<&str>, records: &[&str]) -> String {
         let select = fields.map(|f| Select::new(&fields::parse(f).unwrap()));
-        let mut render = TextRender::new(select);
+        let mut render = TextRender::new(select, false, TimeStyle::Utc);
         render_all(&mut render, frame(), records)
+    }
+
+    #[test]
+    fn known_shapes_get_their_preset_and_others_all_keys() {
+        let mut render = TextRender::new(None, true, TimeStyle::Excel);
+        let text = render_all(
+            &mut render,
+            frame(),
+            &[
+                r#"{"id":"1","createdDateTime":"2026-11-29T21:47:56Z","userPrincipalName":"a@b","status":{"errorCode":0}}"#,
+                r#"{"other":"2026-11-29T21:47:56Z"}"#,
+            ],
+        );
+        assert_eq!(
+            text,
+            "time: 2026-11-29 21:47:56\nuser: a@b\napp:\nip:\nerror: 0\nreason:\nclient:\nca:\n\nother: 2026-11-29 21:47:56\n"
+        );
     }
 
     #[test]

@@ -116,11 +116,85 @@ fn a_report_is_needed_and_the_slice_must_be_a_duration() {
     assert!(err.to_string().starts_with("name a report"), "{err}");
     let err = usage_error(&["--slice", "30s"]);
     assert!(err.starts_with("--slice:"), "{err}");
-    assert_eq!(settings(&["--slice", "none"]).slice_length, None);
+    assert_eq!(settings(&["--slice", "none"]).slicing, Slicing::Whole);
+    assert_eq!(settings(&[]).slicing, Slicing::Auto, "auto by default");
     assert_eq!(
-        settings(&[]).slice_length,
-        Some(Duration::from_secs(86_400))
+        settings(&["--slice", "1d"]).slicing,
+        Slicing::Every(chrono::TimeDelta::days(1))
     );
+}
+
+#[test]
+fn top_counts_records_and_asks_for_no_more_per_page() {
+    let top = |s: &Settings| s.target(None).unwrap().request_top(&s.query);
+    let s = settings(&["--top", "10"]);
+    assert_eq!((s.limit, top(&s), s.writer.limit), (Some(10), 10, Some(10)));
+    let s = settings(&["--top", "5000", "--page-size", "200"]);
+    assert_eq!((s.limit, top(&s)), (Some(5000), 200));
+    let s = settings(&["--max-records", "7"]);
+    assert_eq!((s.limit, top(&s)), (Some(7), 7), "the old name still works");
+    let s = settings(&[]);
+    assert_eq!((s.limit, top(&s)), (None, 1000), "the service's maximum");
+}
+
+/// A usage error clap makes (a value out of a flag's range), as `run` reports it.
+fn clap_error(extra: &[&str]) -> String {
+    let mut argv = vec!["aad-fetch", "directoryAudits"];
+    argv.extend_from_slice(extra);
+    let err = Error::from(Args::command().try_get_matches_from(argv).unwrap_err());
+    assert_eq!(err.status(), Status::Usage, "{err}");
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+    err.to_string()
+}
+
+#[test]
+fn numbers_and_durations_out_of_range_are_one_line_usage_errors() {
+    for (flag, value) in [
+        ("--top", "0"),
+        ("--top", "-1"),
+        ("--page-size", "0"),
+        ("--page-size", "1001"),
+        ("--rate", "0/10s"),
+        ("--rate", "5/0s"),
+        ("--rate", "5/2d"),
+        ("--retry-for", "99999999999w"),
+        ("--timeout", "0s"),
+        ("--timeout", "9999999999w"),
+        ("--lag", "5300w"),
+        ("--overlap", "18446744073709551615s"),
+    ] {
+        let err = clap_error(&[&format!("{flag}={value}")]);
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+    }
+    for extra in [
+        &["--since", "20000000w"][..],
+        &["--until", "20000000w"],
+        &["--since", "0001-01-01", "--slice", "99999999w"],
+    ] {
+        usage_error(extra);
+    }
+    // A billion one-minute slices are fine: they are made one at a time.
+    assert!(
+        resolve_with(
+            &["--since", "0001-01-01", "--slice", "1m"],
+            &Environment::default()
+        )
+        .is_ok()
+    );
+    assert!(
+        resolve_with(
+            &["--state", "s", "--lag", "5000w", "--overlap", "5000w"],
+            &Environment::default()
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_checkpoint_near_the_year_1_starts_the_window_at_the_year_1() {
+    let rule = settings(&["--state", "s.json", "--overlap", "100w"]).window;
+    let w = rule.window(Some("0001-03-01T00:00:00Z"), now()).unwrap();
+    assert_eq!(w.start, Some(earliest()));
 }
 
 #[test]
@@ -169,15 +243,15 @@ fn the_progress_line_is_drawn_on_a_terminal_or_when_asked_never_with_quiet() {
 
 #[test]
 fn http_rate_and_writer_settings_follow_their_flags() {
-    let s = settings(&["--timeout", "30s", "--rate", "off", "--max-records", "3"]);
+    let s = settings(&["--timeout", "30s", "--rate", "off", "--top", "3"]);
     assert_eq!(
         s.http.user_agent,
         format!("aad-fetch/{}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(s.http.response_timeout, Some(Duration::from_secs(30)));
     assert_eq!(s.rate, None);
-    assert_eq!(s.writer.max_records, Some(3));
-    assert_eq!(s.writer.overlap, TimeDelta::hours(2));
+    assert_eq!(s.writer.limit, Some(3));
+    assert_eq!(s.writer.overlap, chrono::TimeDelta::hours(2));
     let s = settings(&[]);
     assert_eq!(
         s.rate,

@@ -5,6 +5,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use crate::bad_input::{Bad, Place};
+use crate::filter::Filter;
 use crate::page::line_records;
 use crate::render::Render;
 
@@ -40,6 +41,22 @@ pub(super) struct Done {
     /// Each bad record, after how many good ones it came, so that the writer reports
     /// it in input order.
     pub(super) bad: Vec<(usize, Place, Bad)>,
+    /// Warnings to print after the records (the `--fields` check's, from the reader).
+    pub(super) notes: Vec<String>,
+}
+
+impl Done {
+    /// A result of no records that carries `notes`, for the writer to print in order.
+    pub(super) fn notes(seq: u64, notes: Vec<String>) -> Done {
+        Done {
+            seq,
+            input: 0,
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            bad: Vec::new(),
+            notes,
+        }
+    }
 }
 
 impl Job {
@@ -57,6 +74,7 @@ impl Job {
 /// A worker: renders jobs until there are no more or the writer has gone.
 pub(super) fn work(
     mut render: Box<dyn Render>,
+    mut filter: Option<Filter>,
     jobs: &Mutex<Receiver<Job>>,
     done: &Sender<Done>,
     pool: &Pool,
@@ -70,7 +88,7 @@ pub(super) fn work(
         let Ok(job) = job else {
             return;
         };
-        let rendered = render_job(&mut *render, &job, pool.take(), how);
+        let rendered = render_job(&mut *render, filter.as_mut(), &job, pool.take(), how);
         pool.give(job.text);
         if done.send(rendered).is_err() {
             return;
@@ -79,10 +97,26 @@ pub(super) fn work(
 }
 
 /// Renders the records of one job; without `skip` it stops at the first bad one.
-fn render_job(render: &mut dyn Render, job: &Job, bytes: Vec<u8>, how: How) -> Done {
-    render_lines(
-        render, job.seq, &job.file, &job.text, &job.lines, bytes, how,
-    )
+fn render_job(
+    render: &mut dyn Render,
+    filter: Option<&mut Filter>,
+    job: &Job,
+    bytes: Vec<u8>,
+    how: How,
+) -> Done {
+    let lines = Lines {
+        file: &job.file,
+        text: &job.text,
+        lines: &job.lines,
+    };
+    render_lines(render, filter, job.seq, lines, bytes, how)
+}
+
+/// Lines to render: where they come from, their bytes, and each line's place in them.
+pub(super) struct Lines<'a> {
+    pub(super) file: &'a Arc<str>,
+    pub(super) text: &'a [u8],
+    pub(super) lines: &'a [JobLine],
 }
 
 /// What rendering needs to know besides the records.
@@ -93,13 +127,12 @@ pub(super) struct How {
     pub(super) max_line: usize,
 }
 
-/// Renders `lines` of `text` (the job `seq` of `file`) into `bytes`.
+/// Renders the records of `lines` (the job `seq`) that `filter` keeps into `bytes`.
 pub(super) fn render_lines(
     render: &mut dyn Render,
+    mut filter: Option<&mut Filter>,
     seq: u64,
-    file: &Arc<str>,
-    text: &[u8],
-    lines: &[JobLine],
+    Lines { file, text, lines }: Lines<'_>,
     bytes: Vec<u8>,
     How { skip, max_line }: How,
 ) -> Done {
@@ -109,6 +142,7 @@ pub(super) fn render_lines(
         bytes,
         ends: Vec::new(),
         bad: Vec::new(),
+        notes: Vec::new(),
     };
     for line in lines {
         let place = Place {
@@ -136,7 +170,13 @@ pub(super) fn render_lines(
             }
         };
         for (record, offset) in records.iter() {
-            match render.render(record, &mut done.bytes) {
+            let kept = filter.as_deref_mut().map_or(Ok(true), |f| f.keeps(record));
+            let rendered = match kept {
+                Ok(true) => render.render(record, &mut done.bytes),
+                Ok(false) => continue,
+                Err(bad) => Err(bad),
+            };
+            match rendered {
                 Ok(()) => done.ends.push(done.bytes.len()),
                 Err(err) => {
                     if !bad(place.further(offset), err, &mut done) {

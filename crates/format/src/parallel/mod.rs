@@ -29,23 +29,61 @@ use aad_common::{Error, Result};
 
 use crate::bad_input::Reporter;
 use crate::render::{Frame, Render};
+use crate::sequential::Pick;
 
 use budget::{Budget, CloseOnDrop, Pool};
 use job::{Done, How, Job, work};
 use read::Dispatch;
 use write::write_in_order;
 
+/// Address space that must be free before a thread is started: its stack (2 MiB by
+/// default), the signal stack it maps first thing (std panics when that fails, so it
+/// is checked for beforehand), and a malloc arena (64 MiB reserved at its first
+/// allocation, which another thread may be taking meanwhile).
+const THREAD_ROOM: usize = 72 << 20;
+
+/// Starts `body` on a thread of `scope` and waits until it runs; `None` when it cannot
+/// start, also when the address space (`ulimit -v`) has no room left for what a new
+/// thread maps as it starts.
+fn start<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    body: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    // A reservation of address space only: no page of it is touched.
+    Vec::<u8>::new().try_reserve_exact(THREAD_ROOM).ok()?;
+    let (running, started) = std::sync::mpsc::sync_channel(1);
+    let handle = std::thread::Builder::new()
+        .spawn_scoped(scope, move || {
+            let _ = running.send(());
+            body()
+        })
+        .ok()?;
+    started.recv().ok()?;
+    Some(handle)
+}
+
+/// How a parallel run went when it did not fail.
+pub(crate) enum Ran {
+    /// Every record was written.
+    Done,
+    /// The writer thread could not be started (resource limits); nothing was read or
+    /// written, and the frame comes back for a run on the calling thread.
+    NoThreads(Frame),
+}
+
 /// Renders the records of `inputs` with `threads` workers and writes them to the
-/// output `make_out` opens on the writer thread.
+/// output `make_out` opens on the writer thread. When fewer workers can be started
+/// than asked for, it warns and goes on with those that could (with none, the reading
+/// thread renders).
 pub(crate) fn run<W: Write>(
     inputs: &[String],
     max_line: usize,
     threads: usize,
-    render: &dyn Render,
+    (render, pick): (&dyn Render, Pick),
     frame: Frame,
     make_out: impl FnOnce() -> W + Send,
     reporter: &mut Reporter,
-) -> Result<()> {
+) -> Result<Ran> {
     let how = How {
         skip: reporter.skips(),
         max_line,
@@ -57,21 +95,49 @@ pub(crate) fn run<W: Write>(
     let budget = Budget::new(2 * threads);
     let read_failed = AtomicBool::new(false);
     let pool = Pool::default();
+    let fallback = frame.clone();
     std::thread::scope(|scope| {
         let (job_rx, budget, pool, read_failed) = (&job_rx, &budget, &pool, &read_failed);
-        for _ in 0..threads {
-            let (render, done) = (render.fork(), done_tx.clone());
-            scope.spawn(move || work(render, job_rx, &done, pool, how));
-        }
-        let writer = scope.spawn(move || {
+        // The writer first: nothing is written before it runs, so when it cannot start
+        // the run can still go on one thread.
+        let writer = start(scope, move || {
             let _close = CloseOnDrop(budget);
             let out = make_out();
             write_in_order(&done_rx, budget, frame, out, reporter, pool, read_failed)
         });
-        let mut reader = Dispatch::new(job_tx, render.fork(), done_tx, how, budget, pool);
-        let read = inputs
-            .iter()
-            .try_for_each(|input| reader.input(input, max_line));
+        let Some(writer) = writer else {
+            return Ok(Ran::NoThreads(fallback));
+        };
+        let mut started = 0;
+        while started < threads {
+            let (render, done) = (render.fork(), done_tx.clone());
+            let filter = pick.filter.clone();
+            if start(scope, move || {
+                work(render, filter, job_rx, &done, pool, how)
+            })
+            .is_none()
+            {
+                break;
+            }
+            started += 1;
+        }
+        let reading = (render.fork(), pick.filter, pick.check);
+        // Without a worker the reader renders every line itself.
+        let mut reader = Dispatch::new(job_tx, reading, done_tx, how, budget, pool, started == 0);
+        let read = (if started < threads {
+            reader.notes(vec![format!(
+                "could start only {started} of {threads} threads (a resource limit); going on with {started}{}",
+                if started == 0 { ", formatting on the reading thread" } else { "" }
+            )])
+        } else {
+            Ok(())
+        })
+        .and_then(|()| {
+            inputs
+                .iter()
+                .try_for_each(|input| reader.input(input, max_line))
+        })
+        .and_then(|()| reader.finish_check());
         let writer_gone = reader.writer_gone();
         if read.is_err() && !writer_gone {
             read_failed.store(true, Ordering::SeqCst);
@@ -81,6 +147,8 @@ pub(crate) fn run<W: Write>(
             .join()
             .unwrap_or_else(|_| Err(Error::internal("the writer thread failed")));
         // When the writer ended first (a failed write, a bad record), it says why.
-        written.and(if writer_gone { Ok(()) } else { read })
+        written
+            .and(if writer_gone { Ok(()) } else { read })
+            .map(|()| Ran::Done)
     })
 }

@@ -10,19 +10,27 @@ use crate::input::{Line, LineReader};
 use crate::render::Render;
 
 use super::budget::{Budget, JOB_BYTES, Pool};
-use super::job::{Done, How, Job, JobLine, render_lines};
+use super::job::{Done, How, Job, JobLine, Lines, render_lines};
+use crate::field_check::FieldCheck;
+use crate::filter::Filter;
 
 /// The reading side: lines into jobs.
 pub(super) struct Dispatch<'p> {
     jobs: Sender<Job>,
     /// Renders lines too long to be worth a copy, here and in order.
     render: Box<dyn Render>,
+    filter: Option<Filter>,
+    /// The `--fields` check, on the first records read.
+    check: Option<FieldCheck>,
     done: Sender<Done>,
     how: How,
     budget: &'p Budget,
     pool: &'p Pool,
     seq: u64,
-    /// The writer has ended (and will report why), so reading stopped.
+    /// No worker runs: every line is rendered here.
+    alone: bool,
+    /// Reading stopped because the writer has ended, or will end at a line already
+    /// handed out (an overlong one); either way the writer reports why.
     writer_gone: bool,
 }
 
@@ -30,20 +38,24 @@ impl<'p> Dispatch<'p> {
     /// Hands jobs to `jobs`, and what it renders itself to `done`.
     pub(super) fn new(
         jobs: Sender<Job>,
-        render: Box<dyn Render>,
+        (render, filter, check): (Box<dyn Render>, Option<Filter>, Option<FieldCheck>),
         done: Sender<Done>,
         how: How,
         budget: &'p Budget,
         pool: &'p Pool,
+        alone: bool,
     ) -> Dispatch<'p> {
         Dispatch {
             jobs,
             render,
+            filter,
+            check,
             done,
             how,
             budget,
             pool,
             seq: 0,
+            alone,
             writer_gone: false,
         }
     }
@@ -65,12 +77,16 @@ impl<'p> Dispatch<'p> {
             let Some(line) = line else {
                 return self.send(&mut job);
             };
+            let warnings = match (&mut self.check, &line) {
+                (Some(check), Line::Text { bytes, number, .. }) => check.line(bytes, *number),
+                _ => Vec::new(),
+            };
             match line {
                 Line::Text {
                     bytes,
                     number,
                     column,
-                } if bytes.len() > JOB_BYTES => {
+                } if bytes.len() > JOB_BYTES || self.alone => {
                     // A long line (a Graph page) is rendered right here, after the
                     // jobs before it: copying it and holding several in flight would
                     // cost megabytes.
@@ -90,16 +106,54 @@ impl<'p> Dispatch<'p> {
                         span: Some((start, job.text.len())),
                     });
                 }
-                Line::TooLong { number } => job.lines.push(JobLine {
-                    number,
-                    column: 1,
-                    span: None,
-                }),
+                Line::TooLong { number } => {
+                    job.lines.push(JobLine {
+                        number,
+                        column: 1,
+                        span: None,
+                    });
+                    if !self.how.skip {
+                        // The run ends at this line, and the writer will say so. Reading
+                        // past its rest could take forever: a line that never ends
+                        // (/dev/zero).
+                        self.send(&mut job)?;
+                        self.writer_gone = true;
+                        return Err(Error::internal("stopped at an overlong line"));
+                    }
+                }
             }
-            if job.text.len() >= JOB_BYTES {
+            if !warnings.is_empty() {
+                // After the job that holds the line they are about.
+                self.send(&mut job)?;
+                self.notes(warnings)?;
+            } else if job.text.len() >= JOB_BYTES {
                 self.send(&mut job)?;
             }
         }
+    }
+
+    /// The warnings of the `--fields` check when the input ended before they were
+    /// given, passed on after everything read.
+    pub(super) fn finish_check(&mut self) -> Result<()> {
+        let warnings = self
+            .check
+            .as_mut()
+            .map(FieldCheck::finish)
+            .unwrap_or_default();
+        if warnings.is_empty() {
+            return Ok(());
+        }
+        self.notes(warnings)
+    }
+
+    /// Passes `notes` to the writer, in order.
+    pub(super) fn notes(&mut self, notes: Vec<String>) -> Result<()> {
+        let done = Done::notes(self.next_seq(), notes);
+        if !self.budget.acquire(0) || self.done.send(done).is_err() {
+            self.writer_gone = true;
+            return Err(Error::internal("the writer ended"));
+        }
+        Ok(())
     }
 
     /// Renders one line on this thread and passes it on to the writer.
@@ -117,12 +171,16 @@ impl<'p> Dispatch<'p> {
         };
         let seq = self.next_seq();
         let buffer = self.pool.take();
+        let lines = Lines {
+            file,
+            text: bytes,
+            lines: &[line],
+        };
         let done = render_lines(
             &mut *self.render,
+            self.filter.as_mut(),
             seq,
-            file,
-            bytes,
-            &[line],
+            lines,
             buffer,
             self.how,
         );

@@ -82,5 +82,6 @@ fn write_done<W: Write>(
     for (_, place, bad) in faulty {
         reporter.bad(place, bad.clone())?;
     }
+    done.notes.iter().for_each(|note| reporter.warn(note));
     Ok(())
 }
