@@ -169,7 +169,8 @@ fn v1_sign_in_examples() {
 }
 
 /// Example 1 since PR #9257 (2024): a two-week window. Replayed literally it is
-/// before retention; shifted to the last two weeks it lists that window.
+/// before retention; shifted to the last two weeks (inside the 30 days a P1/P2 tenant
+/// keeps, whatever span the data covers) it lists that window.
 #[test]
 fn v1_sign_in_time_window_example() {
     let service = service();

@@ -286,7 +286,7 @@ fn beta_sign_in_event_type_filters_reach_each_kind() {
 }
 
 /// Filters Microsoft publishes without the property being annotated as filterable.
-/// Unverified that the live service accepts them (the reference lists them as such);
+/// Unverified that the live service accepts them (no capture shows the answer);
 /// chosen: accepted, because Microsoft's own Entra PowerShell examples (Examples 3 to
 /// 6 and 10 of Get-EntraBetaAuditSignInLog) and the Entra FAQ send them, and a user
 /// copying them must not be refused by the emulator.
