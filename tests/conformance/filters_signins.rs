@@ -20,7 +20,8 @@
 
 use serde_json::Value;
 
-use super::cases::{Get, Table, instant, run, strings, time_of};
+use super::cases::{Get, Table, instant, strings, time_of};
+use super::compare::check_cases;
 use super::{Shared, assert_no_failures, graph_path, literal};
 
 static SERVICE: Shared = Shared::new();
@@ -189,7 +190,7 @@ fn v1_sign_in_filters_select_what_a_client_side_evaluation_selects() {
     common_cases(&mut t);
     // v1.0 only: the legacy enum collection.
     t.any_eq("riskEventTypes", |r| &r["riskEventTypes"]);
-    let failures = run(&service, "v1.0", "signIns", &complete, &t.cases);
+    let failures = check_cases(&service, "v1.0", "signIns", &complete, &t.cases);
     assert_no_failures("v1.0 signIns filters", t.cases.len(), &failures);
 }
 
@@ -218,7 +219,7 @@ fn beta_sign_in_filters_select_what_a_client_side_evaluation_selects() {
     t.eq_str("tokenIssuerName", |r| &r["tokenIssuerName"]);
     t.eq_str("userAgent", |r| &r["userAgent"]);
     t.starts_with("startsWith", "userAgent", |r| &r["userAgent"]);
-    let failures = run(&service, "beta", "signIns", &complete, &t.cases);
+    let failures = check_cases(&service, "beta", "signIns", &complete, &t.cases);
     assert_no_failures("beta signIns filters", t.cases.len(), &failures);
 }
 
@@ -281,7 +282,7 @@ fn beta_sign_in_event_type_filters_reach_each_kind() {
     t.eq_str("location/city", |r| &r["location"]["city"]);
     cases.extend(t.cases);
 
-    let failures = run(&service, "beta", "signIns", &every, &cases);
+    let failures = check_cases(&service, "beta", "signIns", &every, &cases);
     assert_no_failures("beta signInEventTypes filters", cases.len(), &failures);
 }
 
@@ -336,14 +337,14 @@ fn microsoft_published_unannotated_sign_in_filters_are_accepted() {
         "resourceServicePrincipalId",
         |r| &r["resourceServicePrincipalId"],
     );
-    let mut failures = run(&service, "beta", "signIns", &complete, &t.cases);
+    let mut failures = check_cases(&service, "beta", "signIns", &complete, &t.cases);
 
     let v1 = service.complete("v1.0", "signIns");
     let mut t1 = Table::new(&v1);
     t1.case("status/errorCode ne 0", |r| {
         r["status"]["errorCode"].as_i64().is_some_and(|c| c != 0)
     });
-    failures.extend(run(&service, "v1.0", "signIns", &v1, &t1.cases));
+    failures.extend(check_cases(&service, "v1.0", "signIns", &v1, &t1.cases));
     assert_no_failures(
         "Microsoft-published filters",
         t.cases.len() + t1.cases.len(),

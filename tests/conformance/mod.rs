@@ -12,7 +12,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`cases`] | the machinery of the filter tables: values picked from the data, OData text and a Rust predicate per case, comparison with a client-side evaluation |
+//! | [`cases`] | the filter tables: values picked from the data, OData text and a Rust predicate per case |
+//! | [`compare`] | runs a table and compares each answer with the client-side evaluation |
 //! | [`filters_signins`] | every documented sign-in filter, v1.0 and beta, each sign-in kind |
 //! | [`filters_audits`] | every documented directoryAudits and provisioning filter |
 //! | [`filters_refused`] | undocumented filters: 400 `BadRequest` "Invalid filter clause" |
@@ -29,6 +30,7 @@
 //! Each module starts its emulator once ([`Shared`]) and its tests reuse it.
 
 mod cases;
+mod compare;
 mod data;
 mod enums;
 mod errors;
