@@ -7,30 +7,45 @@ use serde_json::Value;
 
 use super::{Answer, Service, assert_no_failures, graph_error_problems};
 
-/// What differs, collected over a whole test.
+/// What differs, collected over a whole test, and how many checks were made.
 #[derive(Default)]
-pub struct Findings(pub Vec<String>);
+pub struct Findings {
+    failures: Vec<String>,
+    checks: usize,
+}
 
 impl Findings {
+    /// One check: `what` describes the failure when `ok` is false.
     pub fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        self.checks += 1;
         if !ok {
-            self.0.push(what());
+            self.failures.push(what());
         }
     }
 
+    /// A failed check.
+    pub fn fail(&mut self, what: String) {
+        self.check(false, || what);
+    }
+
+    /// Checks whose problems (if any) are listed, one failed check each.
     pub fn all(&mut self, label: &str, problems: Vec<String>) {
-        self.0
+        self.checks += problems.len().max(1);
+        self.failures
             .extend(problems.into_iter().map(|p| format!("{label}: {p}")));
     }
 
     /// A Graph error answer: the status, code and message given.
     pub fn error(&mut self, label: &str, answer: &Answer, status: u16, code: &str, message: &str) {
         let problems = graph_error_problems(answer, status, code, message);
-        self.all(label, problems);
+        self.check(problems.is_empty(), || {
+            format!("{label}: {}", problems.join("; "))
+        });
     }
 
-    pub fn finish(self, what: &str, checked: usize) {
-        assert_no_failures(what, checked, &self.0);
+    /// Fails the test with every failure, if there is any.
+    pub fn finish(self, what: &str) {
+        assert_no_failures(what, self.checks, &self.failures);
     }
 }
 
@@ -46,14 +61,14 @@ pub fn page(
 ) -> Option<Value> {
     let label = answer.url.clone();
     if answer.status != 200 {
-        f.0.push(format!("{label}: {}", answer.describe()));
+        f.fail(format!("{label}: {}", answer.describe()));
         return None;
     }
     let Some(page) = serde_json::from_str::<Value>(&answer.text)
         .ok()
         .filter(Value::is_object)
     else {
-        f.0.push(format!("{label}: not a JSON object: {}", answer.describe()));
+        f.fail(format!("{label}: not a JSON object: {}", answer.describe()));
         return None;
     };
     let keys: Vec<&str> = page.as_object()?.keys().map(String::as_str).collect();
@@ -66,7 +81,7 @@ pub fn page(
         format!("{label}: @odata.context {context:?}, expected {want}")
     });
     let Some(records) = page["value"].as_array() else {
-        f.0.push(format!("{label}: value is not an array"));
+        f.fail(format!("{label}: value is not an array"));
         return None;
     };
     let problems: Vec<String> = records
