@@ -329,8 +329,9 @@ fn refusals_exit_4_with_code_request_id_and_hint() {
     out.assert_code(4);
     assert!(
         out.stderr
-            .contains("HTTP 400 BadRequest: Could not find a property named 'nosuchfield'")
-            && out.stderr.contains("request-id: "),
+            .contains("HTTP 400 BadRequest: Invalid filter clause")
+            && out.stderr.contains("request-id: ")
+            && out.stderr.contains("hint: the service refused the $filter"),
         "{}",
         out.describe()
     );
@@ -353,7 +354,8 @@ fn refusals_exit_4_with_code_request_id_and_hint() {
         .run();
     out.assert_code(4);
     assert!(
-        out.stderr.contains("Authorization_RequestDenied")
+        out.stderr
+            .contains("Authentication_MSGraphPermissionMissing")
             && out
                 .stderr
                 .contains("AuditLog.Read.All as an Application permission"),

@@ -63,11 +63,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub cert_out: Option<PathBuf>,
 
-    /// Records per report (each sign-in kind has this many).
+    /// Rows per report (each sign-in kind has this many; some sign-ins take two rows).
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub records: usize,
 
-    /// Days of history the records spread over, ending at --now.
+    /// Days of history the records spread over, ending at --now (at most 30: the
+    /// retention the emulator applies).
     #[arg(long, value_name = "D", default_value_t = 7)]
     pub days: u32,
 
@@ -187,6 +188,11 @@ pub struct Args {
     #[arg(long)]
     pub no_premium: bool,
 
+    /// The tenant has Entra ID P1 but not P2: sign-ins' risk levels and details are
+    /// 'hidden'.
+    #[arg(long)]
+    pub no_p2: bool,
+
     /// Keep creating events at RATE per second per report (live mode).
     #[arg(long, value_name = "RATE")]
     pub live: Option<f64>,
@@ -200,7 +206,9 @@ pub struct Args {
     #[arg(long, value_name = "F", default_value_t = 0.0)]
     pub republish_fraction: f64,
 
-    /// Print the records of REPORT as NDJSON (newest first) and exit, without serving.
+    /// Print the records of REPORT as NDJSON (newest first, as aad-fetch receives them
+    /// by default: v1.0 audit logs and provisioning, beta sign-ins) and exit, without
+    /// serving.
     #[arg(long, value_name = "REPORT")]
     pub dump: Option<String>,
 
@@ -224,9 +232,10 @@ pub const MAN_SECTIONS: &[(&str, &str)] = &[
         "Token: POST /{tenant}/oauth2/v2.0/token (scope=<resource>/.default) and POST /{tenant}/oauth2/token?api-version=1.0 (resource=...), client secret in the form or HTTP Basic, client assertions (certificate, PS256 or RS256, x5t#S256 or x5t) and federated assertions.\n\
 Discovery: GET /{tenant}/v2.0/.well-known/openid-configuration, GET /{tenant}/.well-known/openid-configuration, GET /common/discovery/instance.\n\
 Managed identity: GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=... with 'Metadata: true' (IMDS); GET /msi/token?api-version=2019-08-01&resource=... with X-IDENTITY-HEADER (App Service).\n\
-Microsoft Graph: GET /{v1.0,beta}/auditLogs/{directoryAudits,signIns,provisioning}, with $filter, $top (1 to 1000, default 1000), $select, $skiptoken.\n\
+Microsoft Graph: GET /{v1.0,beta}/auditLogs/{directoryAudits,signIns,provisioning}, with $filter, $top (1 to 1000, default 1000), $select (not on signIns), $orderby (the time field, desc), $skiptoken.\n\
+Signing keys: GET /{tenant}/discovery/v2.0/keys (v2 discovery's jwks_uri), GET /common/discovery/keys and /{tenant}/discovery/keys (v1).\n\
 Legacy Azure AD Graph: GET /{tenant}/reports/{auditEvents,signinEvents}?api-version=beta, GET /{tenant}/reports?api-version=beta, GET /{tenant}/reports/$metadata?api-version=beta.\n\
-Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (every visible event version as NDJSON), GET /_emulator/requests (the last 10,000 requests as NDJSON, secrets redacted), GET /_emulator/stats, GET /_emulator/federated-token?subject=S.",
+Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (every visible row as NDJSON, rendered as --dump renders it; &version=v1.0 or beta picks the version, &prefer=1 keeps evolvable enum members), GET /_emulator/requests (the last 10,000 requests as NDJSON, secrets redacted), GET /_emulator/stats, GET /_emulator/federated-token?subject=S.",
     ),
     (
         "FAULTS",
@@ -239,6 +248,17 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
     (
         "FILES",
         "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).",
+    ),
+    (
+        "CONFORMANCE",
+        "The emulator answers as Microsoft Graph's documentation, its SDK models and captured answers show. Where the public record is silent it makes these choices.\n\
+Filters. Each list accepts the property/operator pairs its resource documents: signIns v1.0 and beta differ (beta has no riskEventTypes; signInEventTypes, appOwnerTenantId, authenticationRequirement, conditionalAccessAudiences, originalRequestId, resourceOwnerTenantId, servicePrincipalId, servicePrincipalName, tokenIssuerName, userAgent are beta only); directoryAudits the same in both; provisioning eq and contains, and eq, gt, lt (not ge, le) on activityDateTime. Also accepted: gt and lt on the time fields of signIns and directoryAudits (collectors send them); ne wherever eq is, except on time fields; the filters Microsoft publishes without annotating them (status/errorCode ne, deviceDetail/isCompliant eq, isInteractive eq, resourceServicePrincipalId eq, id eq, appliedConditionalAccessPolicies/any(c: c/id eq '...' and c/result eq '...')); eq on directoryAudits category, result and operationType; provisioning's initiatedBy compared through initiatedBy/displayName, and durationInMilliseconds (eq, gt, lt) and provisioningStatusInfo/status (eq, contains) on v1.0 as on beta. Collections are filtered in the lambda form (riskEventTypes_v2/any(r: r eq 'x'), targetResources/any(t: t/id eq 'x')). and, or and parentheses combine clauses; not is refused. eq compares strings exactly; startswith (any letter case in its name) matches regardless of letter case on signIns and directoryAudits; provisioning's filters are all case-sensitive. Time literals are unquoted (a date alone is midnight UTC). Every refusal (an unknown or undocumented property or operator, a string compared with a number, a quoted time, a time before retention, bad syntax) is 400 BadRequest \"Invalid filter clause\"; the reason is in /_emulator/requests (\"reason\") and in --verbose lines.\n\
+Sign-in kinds. Without a signInEventTypes clause signIns lists interactive sign-ins only (v1.0 never lists others). signInEventTypes/any(t: t eq '...') and ne '...' select kinds, merged newest first (ne 'interactiveUser' lists the three others); the values match regardless of letter case (Microsoft's own example writes 'noninteractiveUser'); naming a user kind and a workload kind with eq in one filter is refused.\n\
+Retention. Sign-ins and audit logs are kept 30 days (Entra ID P1/P2) before --now (or the start time): a filter that names an earlier time is refused, and --days is at most 30.\n\
+$select is refused on signIns (400 BadRequest, ASP.NET OData's message, both versions); elsewhere it takes the version's own properties and returns exactly those. $top outside 1 to 1000 is 400 BadRequest. A skip token this emulator did not make is 400 UnknownError \"Invalid Skip Token, skip token is null\".\n\
+Records. v1.0 and beta each list their own model's properties (v1.0 signIn includes the six properties added to its schema in 2026). signIn createdDateTime and provisioning activityDateTime are whole seconds, directoryAudit activityDateTime has seven fractional digits. Evolvable enum members (report-only conditional-access results, newer riskDetail values, ...) are sent only with 'Prefer: include-unknown-enum-members', else unknownFutureValue (UnknownFutureValue for tokenIssuerType), member by member in flags values. appliedConditionalAccessPolicies is left out for callers without Policy.Read.All (the main application holds it). --no-p2 makes risk levels and details 'hidden'. Users, groups, applications, service principals and policies keep their ids and names across events; about 3 in 100 sign-ins are listed in two rows of one id and time (one conditional-access evaluation each) and 3 in 100 again with risk detections added, so --records counts rows, not distinct ids. directoryAudits pages without $select carry the @microsoft.graph.tips of Microsoft's examples.\n\
+Answers. Every Graph answer, errors included, carries request-id, client-request-id (the caller's, else the request-id; both also in an error's innerError), x-ms-ags-diagnostic and Date; beta answers the deprecation Link captured on beta signIns; https answers Strict-Transport-Security. A missing AuditLog.Read.All is 403 Authentication_MSGraphPermissionMissing. A 429 is UnknownError, \"This request is throttled. Please try again after the value (in seconds) specified in the Retry-After header. CorrelationId: <request-id>\", with Retry-After in whole seconds. Next links repeat $filter, $top, $orderBy, then the other options, form-encoded (',' as %2C, quote as %27, spaces as +), then $skiptoken. Token errors join the AADSTS message and the Trace ID, Correlation ID and Timestamp lines with CR LF.\n\
+Tokens. Access tokens are RS256 JWTs (kid and x5t name the key, made at every start and published as a JWKS with its certificate). Tokens for Microsoft Graph are v1 tokens (issuer https://sts.windows.net/{tenant}/) from either token endpoint, as Azure AD issues them.",
     ),
     ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-format(1)"),
 ];

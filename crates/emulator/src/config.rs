@@ -109,11 +109,7 @@ impl Config {
             print_env: args.print_env,
             env_dir: args.env_dir.clone(),
             store: StoreSettings {
-                context: GenContext {
-                    seed: args.seed,
-                    tenant_id: args.tenant.clone(),
-                    domain: args.tenant_domain.clone(),
-                },
+                context: GenContext::new(args.seed, &args.tenant, &args.tenant_domain, args.no_p2),
                 records: args.records,
                 days: args.days,
                 anchor,

@@ -48,6 +48,12 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
     if let Some(name) = path.strip_prefix("/_emulator/") {
         return response::encode(inspection::answer(&state, name, &query), gzip);
     }
+    // The token key is made on its own thread at start; the first requests wait for it
+    // off the async workers.
+    let key = state.tenant().directory.token_key.clone();
+    if !key.is_ready() {
+        let _ = tokio::task::spawn_blocking(move || key.wait()).await;
+    }
     let body = match http_body_util::Limited::new(body, MAX_REQUEST_BODY)
         .collect()
         .await
@@ -72,7 +78,19 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
         host: &host,
     };
     let mut routed = routes::route(&state, &incoming, &ids, now);
+    let graph = path.starts_with("/v1.0/") || path.starts_with("/beta/");
+    if graph {
+        routed.reply = routed.reply.graph_headers(&ids, path.starts_with("/beta/"));
+    }
+    if state.scheme == "https" {
+        routed.reply = routed
+            .reply
+            .header("strict-transport-security", "max-age=31536000");
+    }
     routed.log["gzip"] = json!(response::compresses(gzip, &routed.reply));
+    if let Some(reason) = &routed.reply.reason {
+        routed.log["reason"] = json!(reason);
+    }
     let status = routed.reply.status;
     let fault = routed.reply.fault;
     if state.config.verbose {
@@ -87,7 +105,10 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
             } else {
                 aad_common::sanitize::redact_url(&format!("?{query}"))
             },
-            fault.map(|f| format!(" [{f}]")).unwrap_or_default(),
+            fault
+                .map(|f| format!(" [{f}]"))
+                .or(routed.reply.reason.as_ref().map(|r| format!(" ({r})")))
+                .unwrap_or_default(),
             started.elapsed().as_millis()
         );
     }

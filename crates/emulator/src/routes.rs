@@ -103,6 +103,10 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
         ("GET", [path_tenant, ".well-known", "openid-configuration"]) => {
             discovery::openid_configuration(&tenant.directory, req.base, path_tenant, false)
         }
+        ("GET", [_, "discovery", "v2.0", "keys"]) => {
+            discovery::keys(&tenant.directory, req.base, true)
+        }
+        ("GET", [_, "discovery", "keys"]) => discovery::keys(&tenant.directory, req.base, false),
         ("GET", ["common" | "organizations", "discovery", "instance"]) => {
             discovery::instance(req.base, req.host, &req.query_pairs())
         }
@@ -201,6 +205,7 @@ fn graph_report(
     let listing = Listing {
         api: Api::Graph,
         v1: version == "v1.0",
+        prefer: prefers_evolvable(req.header("prefer")),
         dataset,
         path: req.path,
         query: QueryOptions::parse(req.query),
@@ -254,6 +259,7 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
     let listing = Listing {
         api: Api::Legacy,
         v1: false,
+        prefer: false,
         dataset,
         path: req.path,
         query: QueryOptions::parse(req.query),
@@ -262,6 +268,16 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
         segment: name.unwrap_or_default(),
     };
     reports::list(state, tenant, &listing, &caller, ids)
+}
+
+/// Whether a `Prefer` header asks for evolvable enum members.
+fn prefers_evolvable(prefer: Option<&str>) -> bool {
+    prefer.is_some_and(|p| {
+        p.split(',').any(|item| {
+            item.trim()
+                .eq_ignore_ascii_case("include-unknown-enum-members")
+        })
+    })
 }
 
 /// Checks the bearer token; the refusal as the API words it.

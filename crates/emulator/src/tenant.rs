@@ -4,7 +4,8 @@
 //! from one process is a matter of looking the right value up per request.
 
 use crate::auth::jwt::SigningKey;
-use crate::auth::{self, AUDIT_ROLE, App, DIRECTORY_ROLE, Directory, Identity};
+use crate::auth::keys::TokenKey;
+use crate::auth::{self, AUDIT_ROLE, App, DIRECTORY_ROLE, Directory, Identity, POLICY_ROLES};
 use crate::budget::Budget;
 use crate::config::Config;
 use crate::rng::Rng;
@@ -50,7 +51,7 @@ fn directory(config: &Config) -> Directory {
                 client_id: config.client_id.clone(),
                 object_id: rng.guid(),
                 display_name: "Audit log collector",
-                roles: vec![AUDIT_ROLE, DIRECTORY_ROLE],
+                roles: vec![AUDIT_ROLE, DIRECTORY_ROLE, POLICY_ROLES[0]],
             },
             App {
                 client_id: NOPERM_CLIENT_ID.to_string(),
@@ -75,7 +76,7 @@ fn directory(config: &Config) -> Directory {
         certs,
         identity_header: random_secret(),
         token_ttl: config.token_ttl,
-        access_key: SigningKey::random(format!("{}-access", crate::NAME)),
+        token_key: TokenKey::generate(),
         federation_key: SigningKey::random(format!("{}-federation", crate::NAME)),
     }
 }

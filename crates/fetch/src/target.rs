@@ -141,6 +141,16 @@ impl Target {
         }
     }
 
+    /// Whether this is Graph's provisioning list.
+    fn is_provisioning(&self) -> bool {
+        !self.legacy
+            && self
+                .url
+                .trim_end_matches('/')
+                .to_ascii_lowercase()
+                .ends_with("/auditlogs/provisioning")
+    }
+
     /// The `$filter` for a slice: event type, time window, then `--filter`.
     pub(crate) fn filter_for(&self, slice: &Slice, user: Option<&str>) -> Option<String> {
         let mut parts = Vec::new();
@@ -149,7 +159,14 @@ impl Target {
         }
         if let Some(field) = &self.time_field {
             if let Some(start) = slice.start {
-                parts.push(format!("{field} ge {}", graph_time(start)));
+                // Provisioning takes eq, gt and lt only: `gt` the tick (100 ns) before
+                // the start is the same lower bound as `ge` the start.
+                if self.is_provisioning() {
+                    let tick = chrono::TimeDelta::nanoseconds(100);
+                    parts.push(format!("{field} gt {}", graph_time(start - tick)));
+                } else {
+                    parts.push(format!("{field} ge {}", graph_time(start)));
+                }
             }
             if let Some(end) = slice.end {
                 parts.push(format!("{field} lt {}", graph_time(end)));
@@ -279,6 +296,18 @@ mod tests {
             ),
             "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202024-01-01T00:00:00.0000000Z%20and%20activityDateTime%20lt%202024-01-02T00:00:00.0000000Z%20and%20result%20eq%20'failure'&$top=1000"
         );
+    }
+
+    #[test]
+    fn provisioning_windows_use_gt_the_tick_before_the_start() {
+        for name in ["provisioning", "auditLogs/provisioning"] {
+            let t = Target::resolve(name, &bases(), None).unwrap();
+            assert_eq!(
+                t.filter_for(&day(), None).unwrap(),
+                "activityDateTime gt 2023-12-31T23:59:59.9999999Z and activityDateTime lt 2024-01-02T00:00:00.0000000Z",
+                "{name}"
+            );
+        }
     }
 
     #[test]
