@@ -260,5 +260,9 @@ Records. v1.0 and beta each list their own model's properties (v1.0 signIn inclu
 Answers. Every Graph answer, errors included, carries request-id, client-request-id (the caller's, else the request-id; both also in an error's innerError), x-ms-ags-diagnostic and Date; beta answers the deprecation Link captured on beta signIns; https answers Strict-Transport-Security. A missing AuditLog.Read.All is 403 Authentication_MSGraphPermissionMissing. A 429 is UnknownError, \"This request is throttled. Please try again after the value (in seconds) specified in the Retry-After header. CorrelationId: <request-id>\", with Retry-After in whole seconds. Next links repeat $filter, $top, $orderBy, then the other options, form-encoded (',' as %2C, quote as %27, spaces as +), then $skiptoken. Token errors join the AADSTS message and the Trace ID, Correlation ID and Timestamp lines with CR LF.\n\
 Tokens. Access tokens are RS256 JWTs (kid and x5t name the key, made at every start and published as a JWKS with its certificate). Tokens for Microsoft Graph are v1 tokens (issuer https://sts.windows.net/{tenant}/) from either token endpoint, as Azure AD issues them.",
     ),
+    (
+        "LIMITS",
+        "Numbers beyond these are usage errors (status 2): --records 10000000, --live 10000 events per second, --latency-ms 600000, --retry-after 86400, --max-delay 1d, --max-window 30d, --token-ttl 365d, the --rate-limit window 1d, --days 30, --now from the year 1971 to 9999. Requests are answered by two async workers; generating data, filtering, rendering and compressing run on up to four other threads, so the emulator keeps answering (/_emulator/stats among others) while it generates a large dataset or serves many clients. /_emulator/stats counts requests per route (the path with its tenant and unknown segments named), not per path.",
+    ),
     ("SEE ALSO", "aad-token(1), aad-fetch(1), aad-format(1)"),
 ];

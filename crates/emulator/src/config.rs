@@ -41,30 +41,111 @@ pub struct Config {
     pub(crate) verbose: bool,
 }
 
+/// The largest values the numeric flags take: each far above any use, and low enough
+/// that no arithmetic on them overflows and no amount of them exhausts the machine.
+pub(crate) mod limits {
+    /// `--records`: rows per report.
+    pub(crate) const RECORDS: usize = 10_000_000;
+    /// `--live`: events per second per report.
+    pub(crate) const LIVE_RATE: f64 = 10_000.0;
+    /// `--latency-ms`: ten minutes.
+    pub(crate) const LATENCY_MS: u64 = 600_000;
+    /// `--retry-after`: a day.
+    pub(crate) const RETRY_AFTER: u64 = 86_400;
+    /// `--max-delay`: a day, in seconds.
+    pub(crate) const MAX_DELAY: u64 = 86_400;
+    /// `--max-window`: the retention, in seconds.
+    pub(crate) const MAX_WINDOW: u64 = 30 * 86_400;
+    /// `--token-ttl`: a year, in seconds.
+    pub(crate) const TOKEN_TTL: u64 = 365 * 86_400;
+    /// `--rate-limit`'s window: a day, in seconds.
+    pub(crate) const RATE_WINDOW: u64 = 86_400;
+    /// `--now`: years a tick count can hold with room for the retention arithmetic.
+    pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 1971..=9999;
+}
+
+/// A usage error when `value` is above `max`.
+fn at_most<T: PartialOrd + std::fmt::Display>(flag: &str, value: T, max: T) -> Result<()> {
+    if value > max {
+        Err(Error::usage(format!("{flag}: at most {max}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks every numeric flag against [`limits`].
+fn check_numbers(args: &Args) -> Result<()> {
+    at_most("--records", args.records, limits::RECORDS)?;
+    at_most("--latency-ms", args.latency_ms, limits::LATENCY_MS)?;
+    at_most("--retry-after", args.retry_after, limits::RETRY_AFTER)?;
+    at_most(
+        "--max-delay (seconds)",
+        args.max_delay.as_secs(),
+        limits::MAX_DELAY,
+    )?;
+    at_most(
+        "--token-ttl (seconds)",
+        args.token_ttl.as_secs(),
+        limits::TOKEN_TTL,
+    )?;
+    if let Some(window) = args.max_window {
+        at_most(
+            "--max-window (seconds)",
+            window.as_secs(),
+            limits::MAX_WINDOW,
+        )?;
+    }
+    if let RateSetting::Limit(rate) = args.rate_limit {
+        at_most(
+            "--rate-limit (window seconds)",
+            rate.per.as_secs(),
+            limits::RATE_WINDOW,
+        )?;
+    }
+    if let Some(rate) = args.live
+        && !(rate > 0.0 && rate <= limits::LIVE_RATE)
+    {
+        return Err(Error::usage(format!(
+            "--live: the rate must be above 0 and at most {} (events per second)",
+            limits::LIVE_RATE
+        )));
+    }
+    Ok(())
+}
+
 impl Config {
     /// Checks the arguments clap cannot check alone, and reads the secret and certificate
     /// files they name, so that a bad value is a usage error before anything is bound.
     pub fn from_args(args: &Args) -> Result<Config> {
+        check_numbers(args)?;
         let anchor = match &args.now {
-            Some(text) => to_ticks(aad_common::time::parse_instant(text).ok_or_else(|| {
-                Error::usage(format!("--now: '{text}' is not an RFC 3339 time or a date"))
-            })?),
+            Some(text) => {
+                let t = aad_common::time::parse_instant(text).ok_or_else(|| {
+                    Error::usage(format!("--now: '{text}' is not an RFC 3339 time or a date"))
+                })?;
+                if !limits::YEARS.contains(&chrono::Datelike::year(&t)) {
+                    return Err(Error::usage(format!(
+                        "--now: use a time from {} to {}",
+                        limits::YEARS.start(),
+                        limits::YEARS.end()
+                    )));
+                }
+                to_ticks(t)
+            }
             None => now_ticks(),
         };
-        let live = match args.live {
-            Some(rate) if !(rate > 0.0 && rate.is_finite()) => {
-                return Err(Error::usage(
-                    "--live: the rate must be a number above 0 (events per second)",
-                ));
-            }
-            Some(rate) => Some(LiveSettings {
-                rate,
-                max_delay: i64::try_from(args.max_delay.as_nanos() / 100).unwrap_or(i64::MAX),
-                republish_fraction: args.republish_fraction,
-                start: now_ticks(),
-            }),
-            None => None,
-        };
+        let live = args.live.map(|rate| LiveSettings {
+            rate,
+            max_delay: i64::try_from(args.max_delay.as_nanos() / 100).unwrap_or(i64::MAX),
+            republish_fraction: args.republish_fraction,
+            start: now_ticks(),
+        });
+        if args.days > crate::store::RETENTION_DAYS {
+            return Err(Error::usage(format!(
+                "--days: at most {} (the retention the emulator applies)",
+                crate::store::RETENTION_DAYS
+            )));
+        }
         if !(0.0..=1.0).contains(&args.republish_fraction) {
             return Err(Error::usage(
                 "--republish-fraction: use a number from 0 to 1",

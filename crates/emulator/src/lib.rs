@@ -63,12 +63,27 @@ use clap::Parser as _;
 pub use config::Config;
 pub use server::Server;
 
+/// A command-line error as one line: clap's first line, without its `error: `.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
 /// The program name, as clap, diagnostics, log lines and temporary directories use it.
 pub const NAME: &str = "aad-emulator";
 
 /// The `aad-emulator` program: serve until SIGINT/SIGTERM, or `--dump` a report.
 pub fn run() -> aad_common::Result<()> {
-    let args = cli::Args::parse();
+    let args = match cli::Args::try_parse() {
+        Ok(args) => args,
+        // --help and --version go to stdout and succeed.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return Ok(());
+        }
+        Err(e) => return Err(aad_common::Error::usage(one_line(&e))),
+    };
     let config = Config::from_args(&args)?;
     let mut stdout = std::io::stdout().lock();
     match &args.dump {

@@ -306,14 +306,14 @@ impl Store {
         for (index, ticks, version) in rows {
             let record = generate::record(&settings.context, dataset, index, ticks, version);
             if tied.first().is_some_and(|t| t.ticks != record.ticks) {
-                tied.sort_by(|a, b| a.key().cmp(&b.key()));
+                tied.sort_by_key(Record::key);
                 for t in tied.drain(..) {
                     out(t.body(view))?;
                 }
             }
             tied.push(record);
         }
-        tied.sort_by(|a, b| a.key().cmp(&b.key()));
+        tied.sort_by_key(Record::key);
         for t in tied {
             out(t.body(view))?;
         }

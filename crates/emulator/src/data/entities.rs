@@ -293,6 +293,8 @@ fn user(rng: &mut Rng, i: usize, domain: &str) -> User {
     };
     let home = rng.below(pools::PLACES.len() as u64) as usize;
     let away = rng.below(pools::PLACES.len() as u64) as usize;
+    let os: &'static str = pools::SYSTEMS[rng.below(pools::SYSTEMS.len() as u64) as usize];
+    let browser: &'static str = pools::BROWSERS[rng.below(pools::BROWSERS.len() as u64) as usize];
     let user_agent = if i % 11 == 10 {
         // A very long value, as some clients send.
         let n = 4000 + rng.below(4000) as usize;
@@ -316,8 +318,8 @@ fn user(rng: &mut Rng, i: usize, domain: &str) -> User {
         device_name: rng
             .chance(0.5)
             .then(|| format!("DESKTOP-{:05X}", rng.below(0xFFFFF))),
-        os: *rng.pick(pools::SYSTEMS),
-        browser: *rng.pick(pools::BROWSERS),
+        os,
+        browser,
         user_agent,
         compliant: (!rng.chance(0.3)).then(|| rng.chance(0.8)),
         managed: (!rng.chance(0.3)).then(|| rng.chance(0.7)),

@@ -98,7 +98,7 @@ pub(crate) fn rows(seed: u64, dataset: Dataset, n: usize, anchor: Ticks, days: u
         index += 1;
     }
     rows.truncate(n);
-    rows.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
     rows
 }
 

@@ -40,7 +40,8 @@ pub(crate) fn before_page(
                 .fault("window"));
         }
     }
-    let injected = faults.next(req.path);
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    let injected = faults.next(&crate::routes::endpoint("GET", &segments));
     match injected {
         Some(Injected::Throttle) => {
             let retry_after = if settings.retry_after_date {
