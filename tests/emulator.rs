@@ -8,6 +8,7 @@
 //! | `faults` | fault knobs, the rate limit, Retry-After, empty pages, gzip, latency |
 //! | `process` | start-up, live mode, TLS, SIGTERM, `--dump`, in-process start |
 //! | `robustness` | hostile numbers and tokens, and answering while busy |
+//! | `tenants` | `--tenants`: several tenants, their data, budgets and env files |
 //!
 //! This file has the helpers they share.
 
@@ -15,6 +16,7 @@ mod faults;
 mod process;
 mod reports;
 mod robustness;
+mod tenants;
 mod tokens;
 
 use base64::Engine as _;

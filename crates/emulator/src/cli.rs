@@ -101,6 +101,12 @@ pub struct Args {
     #[arg(long, value_name = "DOMAIN", default_value = "contoso.onmicrosoft.com")]
     pub tenant_domain: String,
 
+    /// Serve N tenants from this process, each with its own application (client id),
+    /// secret, data and request budget. The flags' tenant, domain, client id and
+    /// secret file are the first tenant's.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub tenants: usize,
+
     /// Client id of the application that holds AuditLog.Read.All.
     #[arg(
         long,
@@ -243,11 +249,15 @@ Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (e
     ),
     (
         "ENVIRONMENT",
-        "With --print-env, the emulator prints these lines before 'listening on': AZURE_AUTHORITY_HOST, AAD_GRAPH_URL, AAD_LEGACY_GRAPH_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AAD_CLIENT_SECRET_FILE (a file holding the secret, mode 0600), SSL_CERT_FILE (with --tls), and for other credential kinds AAD_EMULATOR_CERTIFICATE_PATH (PEM certificate and key), AAD_EMULATOR_FEDERATED_TOKEN_FILE, AAD_EMULATOR_IMDS_ENDPOINT, AAD_EMULATOR_IDENTITY_ENDPOINT, AAD_EMULATOR_IDENTITY_HEADER, AAD_EMULATOR_USER_ASSIGNED_CLIENT_ID and AAD_EMULATOR_NOPERM_CLIENT_ID (an application without AuditLog.Read.All).",
+        "With --print-env, the emulator prints these lines before 'listening on': AZURE_AUTHORITY_HOST, AAD_GRAPH_URL, AAD_LEGACY_GRAPH_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AAD_CLIENT_SECRET_FILE (a file holding the secret, mode 0600), SSL_CERT_FILE (with --tls), and for other credential kinds AAD_EMULATOR_CERTIFICATE_PATH (PEM certificate and key), AAD_EMULATOR_FEDERATED_TOKEN_FILE, AAD_EMULATOR_IMDS_ENDPOINT, AAD_EMULATOR_IDENTITY_ENDPOINT, AAD_EMULATOR_IDENTITY_HEADER, AAD_EMULATOR_USER_ASSIGNED_CLIENT_ID and AAD_EMULATOR_NOPERM_CLIENT_ID (an application without AuditLog.Read.All). The tenant and client variables are the first tenant's.\n\
+AAD_EMULATOR_TENANTS lists one env file per tenant (--tenants N; the first is the flags' tenant), separated by spaces: each file exports AZURE_AUTHORITY_HOST, AAD_GRAPH_URL, AAD_LEGACY_GRAPH_URL, SSL_CERT_FILE (with --tls), and that tenant's AZURE_TENANT_ID, AZURE_CLIENT_ID and AAD_CLIENT_SECRET_FILE. The paths have no spaces unless --env-dir has. One pull per tenant, in turn or four at a time:\n\
+  for env in $AAD_EMULATOR_TENANTS; do (. \"$env\" && aad-token | aad-fetch directoryAudits --since 1d > \"audits-$AZURE_TENANT_ID.ndjson\"); done\n\
+  printf '%s\\n' $AAD_EMULATOR_TENANTS | xargs -P 4 -I{} sh -c '. \"{}\" && aad-token | aad-fetch signIns --since 1d > \"signins-$AZURE_TENANT_ID.ndjson\"'\n\
+Tenants after the first get ids, client ids and data derived from --seed and their number (the same on every run), domains numbered after --tenant-domain's first label (contoso2.onmicrosoft.com), and secrets made at start. Each tenant has its own records, and its own --rate-limit budget per application, as the service counts 5 requests per 10 s per application and tenant. Report listings serve the tenant the token was issued in; token and discovery endpoints and the legacy reports the tenant in the path. /_emulator/truth takes &tenant= (an id, a domain or a number from 1; default the first), and every /_emulator/requests entry names its \"tenant\".",
     ),
     (
         "FILES",
-        "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).",
+        "With --print-env, in --env-dir (default: a temporary directory removed at exit): client-secret (the application's secret, mode 0600), client-secret-N and tenant-N.env (tenant N's secret and env file), client.pem (the demo certificate and its private key, trusted for client assertions; test material, never use it elsewhere), federated-token (a federated token the emulator's identity provider issued), ca.pem (with --tls, unless --cert-out names another file).",
     ),
     (
         "CONFORMANCE",

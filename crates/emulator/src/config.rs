@@ -39,6 +39,21 @@ pub struct Config {
     pub(crate) token_ttl: i64,
     pub(crate) no_premium: bool,
     pub(crate) verbose: bool,
+    /// `--tenants`: how many tenants this process serves.
+    pub(crate) tenants: usize,
+    /// `--no-p2`.
+    pub(crate) no_p2: bool,
+}
+
+/// One served tenant: who it is and how its data is made.
+#[derive(Debug, Clone)]
+pub(crate) struct TenantSpec {
+    pub tenant_id: String,
+    pub domain: String,
+    pub client_id: String,
+    /// `--client-secret-file` for the first tenant; `None` generates one.
+    pub client_secret: Option<String>,
+    pub store: StoreSettings,
 }
 
 /// The largest values the numeric flags take: each far above any use, and low enough
@@ -58,6 +73,8 @@ pub(crate) mod limits {
     pub(crate) const MAX_WINDOW: u64 = 30 * 86_400;
     /// `--token-ttl`: a year, in seconds.
     pub(crate) const TOKEN_TTL: u64 = 365 * 86_400;
+    /// `--tenants`.
+    pub(crate) const TENANTS: usize = 100;
     /// `--rate-limit`'s window: a day, in seconds.
     pub(crate) const RATE_WINDOW: u64 = 86_400;
     /// `--now`: years a tick count can hold with room for the retention arithmetic.
@@ -76,6 +93,10 @@ fn at_most<T: PartialOrd + std::fmt::Display>(flag: &str, value: T, max: T) -> R
 /// Checks every numeric flag against [`limits`].
 fn check_numbers(args: &Args) -> Result<()> {
     at_most("--records", args.records, limits::RECORDS)?;
+    at_most("--tenants", args.tenants, limits::TENANTS)?;
+    if args.tenants == 0 {
+        return Err(Error::usage("--tenants: use a number above 0"));
+    }
     at_most("--latency-ms", args.latency_ms, limits::LATENCY_MS)?;
     at_most("--retry-after", args.retry_after, limits::RETRY_AFTER)?;
     at_most(
@@ -226,6 +247,44 @@ impl Config {
             token_ttl: i64::try_from(args.token_ttl.as_secs()).unwrap_or(i64::MAX / 2),
             no_premium: args.no_premium,
             verbose: args.verbose,
+            tenants: args.tenants,
+            no_p2: args.no_p2,
         })
+    }
+}
+
+impl Config {
+    /// Tenant `index` (0 is the flags' own). The others get ids, domains, client ids and
+    /// data seeds derived from the seed and their number, so a run is repeatable and no
+    /// two tenants share records.
+    pub(crate) fn tenant_spec(&self, index: usize) -> TenantSpec {
+        if index == 0 {
+            return TenantSpec {
+                tenant_id: self.tenant_id.clone(),
+                domain: self.tenant_domain.clone(),
+                client_id: self.client_id.clone(),
+                client_secret: self.client_secret.clone(),
+                store: self.store.clone(),
+            };
+        }
+        let seed = self.store.context.seed;
+        let mut rng = crate::rng::Rng::for_item(seed, 0x7e4a, index as u64);
+        let tenant_id = rng.guid();
+        let client_id = rng.guid();
+        let number = index + 1;
+        let domain = match self.tenant_domain.split_once('.') {
+            Some((name, rest)) => format!("{name}{number}.{rest}"),
+            None => format!("{}{number}", self.tenant_domain),
+        };
+        let data_seed = seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut store = self.store.clone();
+        store.context = GenContext::new(data_seed, &tenant_id, &domain, self.no_p2);
+        TenantSpec {
+            tenant_id,
+            domain,
+            client_id,
+            client_secret: None,
+            store,
+        }
     }
 }

@@ -17,7 +17,12 @@ pub(crate) fn answer(state: &State, name: &str, query: &str) -> Reply {
         .into_owned()
         .collect();
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let tenant = state.tenant();
+    let Some(tenant) = state.tenant_for_test(param("tenant")) else {
+        return Reply::json(
+            400,
+            &json!({"error": "unknown tenant; use ?tenant=ID, a domain or a number from 1", "tenants": state.tenants().iter().map(|t| t.directory.tenant_id.as_str()).collect::<Vec<_>>()}),
+        );
+    };
     match name {
         "truth" => match param("report").and_then(Dataset::from_name) {
             Some(dataset) => {

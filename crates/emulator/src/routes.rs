@@ -64,8 +64,15 @@ struct Call<'a> {
 /// Picks the endpoint by method and path, as the services match them (an unknown Graph
 /// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
-    // Looked up once, here: with several tenants, from the path or the token.
-    let tenant = state.tenant();
+    // Looked up once, here: the tenant a path names (a report listing's tenant is the
+    // token's, looked up when the token is checked).
+    let tenant = req
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .and_then(|first| state.tenant_named(first))
+        .unwrap_or_else(|| state.tenant());
     let call = Call {
         state,
         tenant,
@@ -80,6 +87,7 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
         "query": aad_common::sanitize::redact_url(&format!("?{}", req.query)).trim_start_matches('?'),
         "authorization": req.header("authorization").and_then(|h| h.split_whitespace().next()).map(str::to_ascii_lowercase),
         "client_request_id": ids.client_request_id,
+        "tenant": tenant.directory.tenant_id,
     });
     let endpoint = endpoint(req.method, &segments);
     let reply = match (req.method, segments.as_slice()) {
@@ -168,11 +176,7 @@ fn graph_report(
     log: &mut Value,
 ) -> Reply {
     let Call {
-        state,
-        tenant,
-        req,
-        ids,
-        ..
+        state, req, ids, ..
     } = *call;
     let dataset = match report.to_ascii_lowercase().as_str() {
         "directoryaudits" => Dataset::DirectoryAudits,
@@ -199,6 +203,16 @@ fn graph_report(
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
+    // Microsoft Graph serves the tenant the token was issued in.
+    let Some(tenant) = state.tenant_named(&caller.tenant_id) else {
+        return Reply::graph_error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token validation failure. Invalid tenant.",
+            ids,
+        );
+    };
+    log["tenant"] = json!(tenant.directory.tenant_id);
     if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids) {
         return reply;
     }

@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use crate::auth::keys::TokenKey;
 use crate::config::Config;
 use crate::env_files::{self, Exports};
 use crate::handler::handle;
@@ -192,18 +193,16 @@ fn prepare(config: Config) -> Result<Prepared> {
         std::fs::write(path, pem).map_err(|e| Error::file("write", path, e))?;
     }
 
-    let tenant = Tenant::new(&config);
-    let written = env_files::write(
-        &config,
-        &tenant.directory,
-        &base_url,
-        port,
-        ca_pem.as_deref(),
-    )?;
+    let token_key = TokenKey::generate();
+    let tenants: Vec<Tenant> = (0..config.tenants)
+        .map(|i| Tenant::new(&config, i, token_key.clone()))
+        .collect();
+    let directories: Vec<&crate::auth::Directory> = tenants.iter().map(|t| &t.directory).collect();
+    let written = env_files::write(&config, &directories, &base_url, port, ca_pem.as_deref())?;
     Ok(Prepared {
         listener,
         tls,
-        state: Arc::new(State::new(config, tenant, scheme, host)),
+        state: Arc::new(State::new(config, tenants, scheme, host)),
         base_url,
         exports: written.exports,
         temp_dir: written.temp_dir,

@@ -13,6 +13,8 @@ pub(crate) struct Caller {
     pub client_id: String,
     /// `roles` claim.
     pub roles: Vec<String>,
+    /// `tid` claim: the tenant the token was issued in.
+    pub tenant_id: String,
 }
 
 /// Why a token was refused; each maps to a 401 with the service's wording.
@@ -93,6 +95,11 @@ pub(crate) fn check(
         _ => return Err(Refused::WrongAudience),
     }
     Ok(Caller {
+        tenant_id: claims
+            .get("tid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         client_id: claims
             .get("appid")
             .and_then(Value::as_str)
