@@ -70,10 +70,18 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
         Err(_) => Bytes::new(),
     };
     let latency = state.config.faults.latency;
-    // Generating a dataset, filtering, rendering and compressing a page are CPU work:
-    // they run on the blocking pool, so the async workers keep answering.
-    let response =
-        blocking(move || answer(&state, &parts, &body, &base, &host, gzip, started)).await;
+    // Report listings (generating a dataset, filtering, rendering, compressing) are
+    // CPU work: they run on the blocking pool, so the async workers keep answering,
+    // and a listing that waits for a dataset being generated holds no worker. Token,
+    // discovery and error answers are quick and stay here.
+    let listing = path.starts_with("/v1.0/auditLogs/")
+        || path.starts_with("/beta/auditLogs/")
+        || path.contains("/reports");
+    let response = if listing {
+        blocking(move || answer(&state, &parts, &body, &base, &host, gzip, started)).await
+    } else {
+        answer(&state, &parts, &body, &base, &host, gzip, started)
+    };
     tokio::time::sleep_until((started + latency).into()).await;
     response
 }
