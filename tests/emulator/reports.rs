@@ -208,6 +208,11 @@ fn bad_requests_get_the_services_status_and_error_shape() {
         ("auditLogs/directoryAudits?$top=0", 400, "BadRequest"),
         ("auditLogs/directoryAudits?$top=5000", 400, "BadRequest"),
         (
+            "auditLogs/directoryAudits?$orderby=activityDateTime%20asc",
+            400,
+            "BadRequest",
+        ),
+        (
             "auditLogs/directoryAudits?$skiptoken=garbage",
             400,
             "UnknownError",

@@ -204,7 +204,8 @@ fn selected<'a>(
     Ok(Some(fields))
 }
 
-/// `$orderby`: only the order the report has anyway, newest first.
+/// `$orderby`: only the order the report has anyway, newest first. Unverified what
+/// the service answers to another; chosen: 400 `BadRequest`.
 fn ordered(orderby: Option<&str>, dataset: Dataset) -> Result<(), Refusal> {
     let Some(order) = orderby.map(str::trim) else {
         return Ok(());
@@ -215,7 +216,7 @@ fn ordered(orderby: Option<&str>, dataset: Dataset) -> Result<(), Refusal> {
     } else {
         Err(Refusal::new(
             400,
-            "Request_UnsupportedQuery",
+            "BadRequest",
             format!("Unsupported $orderby '{order}'; the report is ordered by '{wanted}'."),
         ))
     }
