@@ -5,8 +5,9 @@
 //! Run it as the `aad-emulator` program ([`run`]), or in-process with [`Server::start`]
 //! (a [`Config`] from [`cli::Args`]).
 //!
-//! A request travels `server` (accept) → `handler` (read, log, latency) → `routes`
-//! (which endpoint) → `auth` or `reports` → `response` (HTTP, gzip, truncation).
+//! A request travels `server` (accept) → `handler` (read; the rest on the blocking
+//! pool: log, latency) → `routes` (which endpoint, which tenant) → `auth` or `reports`
+//! → `response` (HTTP, gzip, truncation).
 //!
 //! | module | what |
 //! |---|---|
@@ -17,9 +18,10 @@
 //! | `routes` | which endpoint a request reaches, and what the request log keeps of it |
 //! | `response` | replies as HTTP responses: headers, gzip, truncated bodies |
 //! | `reply` | replies as the services shape them: JSON, the three error formats, request ids |
+//! | `endpoint` | the name of the route a request took, the key of counts and fault counters |
 //! | `inspection` | `/_emulator/*`: ground truth, received requests, counts, for tests |
-//! | `state` | what every connection shares |
-//! | `tenant` | the emulated tenant: directory, data and request budget, as one value |
+//! | `state` | what every connection shares: the tenants, fault counters, the request log |
+//! | `tenant` | one emulated tenant (`--tenants`): directory, data and request budget, as one value |
 //! | `auth` | the directory, token endpoints, assertions, managed identity, discovery, bearer checks |
 //! | `reports` | the report listings: validate, apply faults, select the page, render |
 //! | `odata` | query options, `$filter`, skip tokens, next links |
@@ -40,6 +42,7 @@ mod auth;
 mod budget;
 mod data;
 mod dump;
+mod endpoint;
 mod env_files;
 mod faults;
 mod handler;
@@ -63,12 +66,27 @@ use clap::Parser as _;
 pub use config::Config;
 pub use server::Server;
 
+/// A command-line error as one line: clap's first line, without its `error: `.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
 /// The program name, as clap, diagnostics, log lines and temporary directories use it.
 pub const NAME: &str = "aad-emulator";
 
 /// The `aad-emulator` program: serve until SIGINT/SIGTERM, or `--dump` a report.
 pub fn run() -> aad_common::Result<()> {
-    let args = cli::Args::parse();
+    let args = match cli::Args::try_parse() {
+        Ok(args) => args,
+        // --help and --version go to stdout and succeed.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return Ok(());
+        }
+        Err(e) => return Err(aad_common::Error::usage(one_line(&e))),
+    };
     let config = Config::from_args(&args)?;
     let mut stdout = std::io::stdout().lock();
     match &args.dump {
