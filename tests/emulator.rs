@@ -7,12 +7,16 @@
 //! | `reports` | paging, page sizes, filter boundaries, bad requests, refusals |
 //! | `faults` | fault knobs, the rate limit, Retry-After, empty pages, gzip, latency |
 //! | `process` | start-up, live mode, TLS, SIGTERM, `--dump`, in-process start |
+//! | `robustness` | hostile numbers and tokens, and answering while busy |
+//! | `tenants` | `--tenants`: several tenants, their data, budgets and env files |
 //!
 //! This file has the helpers they share.
 
 mod faults;
 mod process;
 mod reports;
+mod robustness;
+mod tenants;
 mod tokens;
 
 use base64::Engine as _;

@@ -275,8 +275,9 @@ fn refusals_exit_4_with_code_request_id_and_hint() {
     out.assert_code(4);
     assert!(
         out.stderr
-            .contains("HTTP 400 BadRequest: Could not find a property named 'nosuchfield'")
-            && out.stderr.contains("request-id: "),
+            .contains("HTTP 400 BadRequest: Invalid filter clause")
+            && out.stderr.contains("request-id: ")
+            && out.stderr.contains("hint: the service refused the $filter"),
         "{}",
         out.describe()
     );
@@ -299,7 +300,8 @@ fn refusals_exit_4_with_code_request_id_and_hint() {
         .run();
     out.assert_code(4);
     assert!(
-        out.stderr.contains("Authorization_RequestDenied")
+        out.stderr
+            .contains("Authentication_MSGraphPermissionMissing")
             && out
                 .stderr
                 .contains("AuditLog.Read.All as an Application permission"),
@@ -357,13 +359,12 @@ fn top_counts_records_and_fetches_no_page_it_does_not_need() {
         .env("AAD_ACCESS_TOKEN", token(&emu))
         .args(["directoryAudits", "--top", "10"])
         .success();
-    assert_same_records(
-        &lines(&out),
-        &truth(&emu, "directoryAudits")[..10],
-        "the ten newest",
-    );
     let asked = requests(&emu, "directoryAudits");
     assert_eq!(asked.len(), 1, "{asked:?}");
+    // The first ten the service lists (records that share a time are listed in the
+    // service's order, which the ground truth does not promise).
+    let everything = fetch(&emu).arg("directoryAudits").success();
+    assert_eq!(lines(&out), lines(&everything)[..10], "the ten newest");
     assert!(
         asked[0]["query"].as_str().unwrap().ends_with("$top=10"),
         "{asked:?}"

@@ -10,6 +10,7 @@
 mod util;
 
 mod cli;
+mod conformance;
 mod emulator;
 mod fetch;
 mod fetch_query;

@@ -52,19 +52,19 @@ fn fault_knobs_fire_on_the_predicted_requests() {
     }
     let want = [
         "ok",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "503 serviceNotAvailable",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "504 GatewayTimeout",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "truncated",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "503 serviceNotAvailable",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "ok",
-        "429 TooManyRequests",
+        "429 UnknownError",
         "ok",
-        "429 TooManyRequests",
+        "429 UnknownError",
     ];
     assert_eq!(seen, want);
     let stats = json_of(&emu.get("/_emulator/stats").1);

@@ -17,7 +17,17 @@ fn draining_10000_records_gives_each_id_once_newest_first() {
         );
         assert_eq!(records.len(), 10_000, "{report}");
         assert_eq!(pages, 100, "{report}");
-        assert_eq!(ids(&records).len(), 10_000, "{report}: ids are distinct");
+        if report == "signIns" {
+            // The service lists some sign-ins in several rows of one id (split by
+            // conditional-access evaluation, or republished with risk detections).
+            let distinct = ids(&records).len();
+            assert!(
+                (9_000..10_000).contains(&distinct),
+                "{report}: {distinct} distinct ids in 10,000 rows"
+            );
+        } else {
+            assert_eq!(ids(&records).len(), 10_000, "{report}: ids are distinct");
+        }
         let field = if report == "signIns" {
             "createdDateTime"
         } else {
@@ -78,7 +88,8 @@ fn every_page_size_drains_exactly_for_graph_and_legacy() {
         ] {
             let (records, pages) = drain(&url, token);
             assert_eq!(records.len(), 700, "{url}");
-            assert_eq!(ids(&records).len(), 700, "{url}");
+            let distinct: HashSet<String> = records.iter().map(|r| r.to_string()).collect();
+            assert_eq!(distinct.len(), 700, "{url}: every row once");
             assert_eq!(pages, 700usize.div_ceil(top), "{url}");
         }
     }
@@ -192,17 +203,14 @@ fn bad_requests_get_the_services_status_and_error_shape() {
         (
             "auditLogs/directoryAudits?$filter=resultReason%20eq%20'x'",
             400,
-            "Request_UnsupportedQuery",
+            "BadRequest",
         ),
+        ("auditLogs/directoryAudits?$top=0", 400, "BadRequest"),
+        ("auditLogs/directoryAudits?$top=5000", 400, "BadRequest"),
         (
-            "auditLogs/directoryAudits?$top=0",
+            "auditLogs/directoryAudits?$orderby=activityDateTime%20asc",
             400,
-            "Request_UnsupportedQuery",
-        ),
-        (
-            "auditLogs/directoryAudits?$top=5000",
-            400,
-            "Request_UnsupportedQuery",
+            "BadRequest",
         ),
         (
             "auditLogs/directoryAudits?$skiptoken=garbage",
@@ -267,7 +275,7 @@ fn permission_and_licence_refusals() {
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (403, Some("Authorization_RequestDenied"))
+        (403, Some("Authentication_MSGraphPermissionMissing"))
     );
     let token = graph_token(&emu);
     let (status, body) =

@@ -150,9 +150,16 @@ impl ServiceError {
                 return Some(hint.to_string());
             }
         }
+        if self.status == 400 && self.message.as_deref() == Some("Invalid filter clause") {
+            return Some(FILTER_HINT.to_string());
+        }
         graph_hint(self.status, self.code.as_deref()).map(str::to_string)
     }
 }
+
+/// What Microsoft Graph's "Invalid filter clause" can mean: it answers every refused
+/// filter with it.
+const FILTER_HINT: &str = "the service refused the $filter: each report supports its own properties and operators (provisioning: eq, contains, gt, lt), times are written unquoted, and no time may lie before the retention (30 days with Entra ID P1/P2, 7 without)";
 
 /// The first line of a description, without the `Trace ID:` tail Azure appends.
 fn first_line(text: &str) -> String {
@@ -238,6 +245,20 @@ mod tests {
             "HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided. (request-id: c-2)"
         );
         assert!(err.hint().unwrap().contains("Secret ID"));
+    }
+
+    #[test]
+    fn graph_refusals_get_their_hints() {
+        let body = br#"{"error":{"code":"Authentication_MSGraphPermissionMissing","message":"Calling principal does not have required MSGraph permissions AuditLog.Read.All","innerError":{"date":"2024-01-01T00:00:00","request-id":"r-1","client-request-id":"r-1"}}}"#;
+        let hint = ServiceError::from_body(403, body, None).hint().unwrap();
+        assert!(
+            hint.contains("AuditLog.Read.All as an Application permission")
+                && hint.contains("admin consent"),
+            "{hint}"
+        );
+        let body = br#"{"error":{"code":"BadRequest","message":"Invalid filter clause","innerError":{"request-id":"r-2"}}}"#;
+        let hint = ServiceError::from_body(400, body, None).hint().unwrap();
+        assert!(hint.contains("$filter"), "{hint}");
     }
 
     #[test]

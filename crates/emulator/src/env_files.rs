@@ -31,7 +31,7 @@ pub(crate) struct Written {
 /// directory; writes nothing when neither is given.
 pub(crate) fn write(
     config: &Config,
-    dir: &Directory,
+    dirs: &[&Directory],
     base: &str,
     port: u16,
     ca_pem: Option<&str>,
@@ -50,7 +50,7 @@ pub(crate) fn write(
             });
         }
     };
-    let exports = write_files(&env_dir, config, dir, base, ca_pem)?;
+    let exports = write_files(&env_dir, config, dirs, base, ca_pem)?;
     Ok(Written { exports, temp_dir })
 }
 
@@ -71,10 +71,13 @@ fn shell_quote(value: &str) -> String {
 fn write_files(
     dir_path: &Path,
     config: &Config,
-    dir: &Directory,
+    dirs: &[&Directory],
     base: &str,
     ca_pem: Option<&str>,
 ) -> Result<Exports> {
+    let Some(dir) = dirs.first() else {
+        return Ok(Vec::new());
+    };
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -98,8 +101,8 @@ fn write_files(
         ("AZURE_AUTHORITY_HOST".to_string(), base.to_string()),
         ("AAD_GRAPH_URL".to_string(), base.to_string()),
         ("AAD_LEGACY_GRAPH_URL".to_string(), base.to_string()),
-        ("AZURE_TENANT_ID".to_string(), config.tenant_id.clone()),
-        ("AZURE_CLIENT_ID".to_string(), config.client_id.clone()),
+        ("AZURE_TENANT_ID".to_string(), dir.tenant_id.clone()),
+        ("AZURE_CLIENT_ID".to_string(), client_id(dir)),
         (
             "AAD_CLIENT_SECRET_FILE".to_string(),
             write_private("client-secret", &dir.secret)?,
@@ -157,5 +160,48 @@ fn write_files(
             NOPERM_CLIENT_ID.to_string(),
         ),
     ]);
+    // One env file per tenant, for loops over the tenants.
+    let shared: Exports = exports
+        .iter()
+        .filter(|(k, _)| {
+            [
+                "AZURE_AUTHORITY_HOST",
+                "AAD_GRAPH_URL",
+                "AAD_LEGACY_GRAPH_URL",
+                "SSL_CERT_FILE",
+            ]
+            .contains(&k.as_str())
+        })
+        .cloned()
+        .collect();
+    let mut files = Vec::new();
+    for (i, tenant) in dirs.iter().enumerate() {
+        let secret_file = match i {
+            0 => dir_path
+                .join("client-secret")
+                .to_string_lossy()
+                .into_owned(),
+            _ => write_private(&format!("client-secret-{}", i + 1), &tenant.secret)?,
+        };
+        let mut lines = Vec::new();
+        let mut own = shared.clone();
+        own.extend([
+            ("AZURE_TENANT_ID".to_string(), tenant.tenant_id.clone()),
+            ("AZURE_CLIENT_ID".to_string(), client_id(tenant)),
+            ("AAD_CLIENT_SECRET_FILE".to_string(), secret_file),
+        ]);
+        print(&mut lines, &own).map_err(|e| Error::file("write", dir_path, e))?;
+        let text = String::from_utf8_lossy(&lines).into_owned();
+        files.push(write_private(&format!("tenant-{}.env", i + 1), &text)?);
+    }
+    exports.push(("AAD_EMULATOR_TENANTS".to_string(), files.join(" ")));
     Ok(exports)
+}
+
+/// The client id of a tenant's application that holds AuditLog.Read.All.
+fn client_id(dir: &Directory) -> String {
+    dir.apps
+        .first()
+        .map(|a| a.client_id.clone())
+        .unwrap_or_default()
 }

@@ -1,9 +1,10 @@
 //! One request from its arrival to its response: read it, hand it to the inspection
-//! endpoints or the router, log it, wait out `--latency-ms`, encode the reply.
+//! endpoints or the router (on the blocking pool: the work is CPU, not I/O), log it,
+//! encode the reply, wait out `--latency-ms` (a timer, not a busy wait).
 
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
@@ -46,7 +47,20 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
         });
 
     if let Some(name) = path.strip_prefix("/_emulator/") {
-        return response::encode(inspection::answer(&state, name, &query), gzip);
+        // Counts are cheap and answered here; the ground truth is a copy of every
+        // record, made off the async workers.
+        if name == "stats" {
+            return response::encode(inspection::answer(&state, name, &query), gzip);
+        }
+        let name = name.to_string();
+        return blocking(move || response::encode(inspection::answer(&state, &name, &query), gzip))
+            .await;
+    }
+    // The token key is made on its own thread at start; the first requests wait for it
+    // off the async workers.
+    let key = state.tenant().directory.token_key.clone();
+    if !key.is_ready() {
+        let _ = tokio::task::spawn_blocking(move || key.wait()).await;
     }
     let body = match http_body_util::Limited::new(body, MAX_REQUEST_BODY)
         .collect()
@@ -55,6 +69,44 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    let latency = state.config.faults.latency;
+    // Report listings (generating a dataset, filtering, rendering, compressing) are
+    // CPU work: they run on the blocking pool, so the async workers keep answering,
+    // and a listing that waits for a dataset being generated holds no worker. Token,
+    // discovery and error answers are quick and stay here.
+    let listing = path.starts_with("/v1.0/auditLogs/")
+        || path.starts_with("/beta/auditLogs/")
+        || path.contains("/reports");
+    let response = if listing {
+        blocking(move || answer(&state, &parts, &body, &base, &host, gzip, started)).await
+    } else {
+        answer(&state, &parts, &body, &base, &host, gzip, started)
+    };
+    tokio::time::sleep_until((started + latency).into()).await;
+    response
+}
+
+/// Runs `work` on the blocking pool; a failure there is an internal error.
+async fn blocking(work: impl FnOnce() -> Response<Body> + Send + 'static) -> Response<Body> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        let mut response = Response::new(Body::Full(Some(Bytes::from_static(b"{}"))));
+        *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        response
+    })
+}
+
+/// Routes, logs and encodes one request of the emulated services.
+fn answer(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    base: &str,
+    host: &str,
+    gzip: bool,
+    started: Instant,
+) -> Response<Body> {
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
     let ids = RequestIds::new(
         parts
             .headers
@@ -64,15 +116,27 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
     let now = chrono::Utc::now().timestamp();
     let incoming = Incoming {
         method: parts.method.as_str(),
-        path: &path,
-        query: &query,
+        path,
+        query,
         headers: &parts.headers,
-        body: &body,
-        base: &base,
-        host: &host,
+        body,
+        base,
+        host,
     };
-    let mut routed = routes::route(&state, &incoming, &ids, now);
+    let mut routed = routes::route(state, &incoming, &ids, now);
+    let graph = path.starts_with("/v1.0/") || path.starts_with("/beta/");
+    if graph {
+        routed.reply = routed.reply.graph_headers(&ids, path.starts_with("/beta/"));
+    }
+    if state.scheme == "https" {
+        routed.reply = routed
+            .reply
+            .header("strict-transport-security", "max-age=31536000");
+    }
     routed.log["gzip"] = json!(response::compresses(gzip, &routed.reply));
+    if let Some(reason) = &routed.reply.reason {
+        routed.log["reason"] = json!(reason);
+    }
     let status = routed.reply.status;
     let fault = routed.reply.fault;
     if state.config.verbose {
@@ -87,28 +151,15 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<IncomingBody>) -> Res
             } else {
                 aad_common::sanitize::redact_url(&format!("?{query}"))
             },
-            fault.map(|f| format!(" [{f}]")).unwrap_or_default(),
+            fault
+                .map(|f| format!(" [{f}]"))
+                .or(routed.reply.reason.as_ref().map(|r| format!(" ({r})")))
+                .unwrap_or_default(),
             started.elapsed().as_millis()
         );
     }
     state
         .log
         .record(&routed.endpoint, status, fault, routed.log);
-    let response = response::encode(routed.reply, gzip);
-    latency_until(started + state.config.faults.latency).await;
-    response
-}
-
-/// Waits until `deadline`. The timer wheel has millisecond ticks and rounds up, so it
-/// sleeps to just short of the deadline and yields for the rest: the latency a client
-/// sees stays within tens of microseconds of `--latency-ms`, and benchmarks measure the
-/// client, not the emulator's timer.
-async fn latency_until(deadline: Instant) {
-    let early = deadline.checked_sub(Duration::from_millis(2));
-    if let Some(early) = early.filter(|&e| e > Instant::now()) {
-        tokio::time::sleep_until(early.into()).await;
-    }
-    while Instant::now() < deadline {
-        tokio::task::yield_now().await;
-    }
+    response::encode(routed.reply, gzip)
 }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 use crate::auth::{FEDERATION_AUDIENCE, FEDERATION_SUBJECT};
-use crate::data::Dataset;
+use crate::data::{Dataset, View};
 use crate::reply::Reply;
 use crate::state::State;
 use crate::time::now_ticks;
@@ -17,15 +17,25 @@ pub(crate) fn answer(state: &State, name: &str, query: &str) -> Reply {
         .into_owned()
         .collect();
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let tenant = state.tenant();
+    let Some(tenant) = state.tenant_for_test(param("tenant")) else {
+        return Reply::json(
+            400,
+            &json!({"error": "unknown tenant; use ?tenant=ID, a domain or a number from 1", "tenants": state.tenants().iter().map(|t| t.directory.tenant_id.as_str()).collect::<Vec<_>>()}),
+        );
+    };
     match name {
         "truth" => match param("report").and_then(Dataset::from_name) {
             Some(dataset) => {
                 tenant.store.advance(dataset, now_ticks());
+                let mut view = View::default_for(dataset);
+                if let Some(version) = param("version") {
+                    view.v1 = version == "v1.0";
+                }
+                view.prefer = param("prefer").is_some_and(|p| p == "1" || p == "true");
                 Reply::bytes(
                     200,
                     "application/x-ndjson",
-                    Bytes::from(tenant.store.truth(dataset)),
+                    Bytes::from(tenant.store.truth(dataset, view)),
                 )
             }
             None => Reply::json(

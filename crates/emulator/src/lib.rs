@@ -5,8 +5,9 @@
 //! Run it as the `aad-emulator` program ([`run`]), or in-process with [`Server::start`]
 //! (a [`Config`] from [`cli::Args`]).
 //!
-//! A request travels `server` (accept) → `handler` (read, log, latency) → `routes`
-//! (which endpoint) → `auth` or `reports` → `response` (HTTP, gzip, truncation).
+//! A request travels `server` (accept) → `handler` (read; the rest on the blocking
+//! pool: log, latency) → `routes` (which endpoint, which tenant) → `auth` or `reports`
+//! → `response` (HTTP, gzip, truncation).
 //!
 //! | module | what |
 //! |---|---|
@@ -17,9 +18,10 @@
 //! | `routes` | which endpoint a request reaches, and what the request log keeps of it |
 //! | `response` | replies as HTTP responses: headers, gzip, truncated bodies |
 //! | `reply` | replies as the services shape them: JSON, the three error formats, request ids |
+//! | `endpoint` | the name of the route a request took, the key of counts and fault counters |
 //! | `inspection` | `/_emulator/*`: ground truth, received requests, counts, for tests |
-//! | `state` | what every connection shares |
-//! | `tenant` | the emulated tenant: directory, data and request budget, as one value |
+//! | `state` | what every connection shares: the tenants, fault counters, the request log |
+//! | `tenant` | one emulated tenant (`--tenants`): directory, data and request budget, as one value |
 //! | `auth` | the directory, token endpoints, assertions, managed identity, discovery, bearer checks |
 //! | `reports` | the report listings: validate, apply faults, select the page, render |
 //! | `odata` | query options, `$filter`, skip tokens, next links |
@@ -40,6 +42,7 @@ mod auth;
 mod budget;
 mod data;
 mod dump;
+mod endpoint;
 mod env_files;
 mod faults;
 mod handler;

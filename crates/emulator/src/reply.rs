@@ -21,6 +21,9 @@ pub(crate) struct Reply {
     pub truncate: bool,
     /// Name of the injected fault, for the request log.
     pub fault: Option<&'static str>,
+    /// Why a request was refused, where the service's message does not say (for the
+    /// request log and `--verbose`).
+    pub reason: Option<String>,
 }
 
 /// Graph's content type for JSON answers, parameters and all, as clients get it from
@@ -49,6 +52,7 @@ impl Reply {
             body,
             truncate: false,
             fault: None,
+            reason: None,
         }
     }
 
@@ -106,8 +110,9 @@ impl Reply {
     ) -> Reply {
         let now = Utc::now();
         let timestamp = now.format("%Y-%m-%d %H:%M:%SZ").to_string();
+        // The service joins the message and the trace lines with CR LF.
         let description = format!(
-            "AADSTS{aadsts}: {message} Trace ID: {} Correlation ID: {} Timestamp: {timestamp}",
+            "AADSTS{aadsts}: {message}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {timestamp}",
             ids.request_id, ids.client_request_id
         );
         let body = json!({
@@ -120,6 +125,32 @@ impl Reply {
             "error_uri": format!("https://login.microsoftonline.com/error?code={aadsts}"),
         });
         Reply::json(status, &body)
+    }
+}
+
+/// `x-ms-ags-diagnostic`: which front end answered, as Graph names it in every answer.
+const AGS_DIAGNOSTIC: &str = r#"{"ServerInfo":{"DataCenter":"West Europe","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"AM2PEPF0001A6B4"}}"#;
+
+/// The deprecation notice beta answers carry (captured on beta signIns, 2026).
+const BETA_DEPRECATION_LINK: &str = "<https://developer.microsoft-tst.com/en-us/graph/changes?$filterby=beta,SignIn&from=2024-08-01&to=2024-09-01>;rel=\"deprecation\";type=\"text/html\"";
+
+impl Reply {
+    /// The headers every Microsoft Graph answer carries, errors included: the request
+    /// ids (the same as in an error's `innerError`), the front end's diagnostic, and on
+    /// beta the deprecation link.
+    pub(crate) fn graph_headers(mut self, ids: &RequestIds, beta: bool) -> Reply {
+        self.headers
+            .retain(|(name, _)| !matches!(*name, "request-id" | "client-request-id"));
+        self.headers.extend([
+            ("request-id", ids.request_id.clone()),
+            ("client-request-id", ids.client_request_id.clone()),
+            ("x-ms-ags-diagnostic", AGS_DIAGNOSTIC.to_string()),
+        ]);
+        if beta {
+            self.headers
+                .push(("link", BETA_DEPRECATION_LINK.to_string()));
+        }
+        self
     }
 }
 

@@ -12,6 +12,7 @@ use crate::auth::managed::{self, Flavor};
 use crate::auth::token_endpoint::{self, TokenRequest};
 use crate::auth::{Api, discovery, jwt};
 use crate::data::{Dataset, SignInType};
+use crate::endpoint::endpoint;
 use crate::odata::QueryOptions;
 use crate::reply::{Reply, RequestIds};
 use crate::reports::listing::Listing;
@@ -64,8 +65,15 @@ struct Call<'a> {
 /// Picks the endpoint by method and path, as the services match them (an unknown Graph
 /// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
-    // Looked up once, here: with several tenants, from the path or the token.
-    let tenant = state.tenant();
+    // Looked up once, here: the tenant a path names (a report listing's tenant is the
+    // token's, looked up when the token is checked).
+    let tenant = req
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .and_then(|first| state.tenant_named(first))
+        .unwrap_or_else(|| state.tenant());
     let call = Call {
         state,
         tenant,
@@ -80,8 +88,9 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
         "query": aad_common::sanitize::redact_url(&format!("?{}", req.query)).trim_start_matches('?'),
         "authorization": req.header("authorization").and_then(|h| h.split_whitespace().next()).map(str::to_ascii_lowercase),
         "client_request_id": ids.client_request_id,
+        "tenant": tenant.directory.tenant_id,
     });
-    let endpoint = req.path.to_string();
+    let endpoint = endpoint(req.method, &segments);
     let reply = match (req.method, segments.as_slice()) {
         ("POST", [path_tenant, "oauth2", "v2.0", "token"]) => {
             token(&call, path_tenant, true, &mut log)
@@ -103,6 +112,10 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
         ("GET", [path_tenant, ".well-known", "openid-configuration"]) => {
             discovery::openid_configuration(&tenant.directory, req.base, path_tenant, false)
         }
+        ("GET", [_, "discovery", "v2.0", "keys"]) => {
+            discovery::keys(&tenant.directory, req.base, true)
+        }
+        ("GET", [_, "discovery", "keys"]) => discovery::keys(&tenant.directory, req.base, false),
         ("GET", ["common" | "organizations", "discovery", "instance"]) => {
             discovery::instance(req.base, req.host, &req.query_pairs())
         }
@@ -164,11 +177,7 @@ fn graph_report(
     log: &mut Value,
 ) -> Reply {
     let Call {
-        state,
-        tenant,
-        req,
-        ids,
-        ..
+        state, req, ids, ..
     } = *call;
     let dataset = match report.to_ascii_lowercase().as_str() {
         "directoryaudits" => Dataset::DirectoryAudits,
@@ -195,12 +204,23 @@ fn graph_report(
         Ok(caller) => caller,
         Err(reply) => return reply,
     };
+    // Microsoft Graph serves the tenant the token was issued in.
+    let Some(tenant) = state.tenant_named(&caller.tenant_id) else {
+        return Reply::graph_error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token validation failure. Invalid tenant.",
+            ids,
+        );
+    };
+    log["tenant"] = json!(tenant.directory.tenant_id);
     if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids) {
         return reply;
     }
     let listing = Listing {
         api: Api::Graph,
         v1: version == "v1.0",
+        prefer: prefers_evolvable(req.header("prefer")),
         dataset,
         path: req.path,
         query: QueryOptions::parse(req.query),
@@ -254,6 +274,7 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
     let listing = Listing {
         api: Api::Legacy,
         v1: false,
+        prefer: false,
         dataset,
         path: req.path,
         query: QueryOptions::parse(req.query),
@@ -262,6 +283,16 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
         segment: name.unwrap_or_default(),
     };
     reports::list(state, tenant, &listing, &caller, ids)
+}
+
+/// Whether a `Prefer` header asks for evolvable enum members.
+fn prefers_evolvable(prefer: Option<&str>) -> bool {
+    prefer.is_some_and(|p| {
+        p.split(',').any(|item| {
+            item.trim()
+                .eq_ignore_ascii_case("include-unknown-enum-members")
+        })
+    })
 }
 
 /// Checks the bearer token; the refusal as the API words it.

@@ -19,11 +19,18 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use crate::auth::keys::TokenKey;
 use crate::config::Config;
 use crate::env_files::{self, Exports};
 use crate::handler::handle;
 use crate::state::State;
 use crate::tenant::Tenant;
+
+/// Threads for the CPU work of requests.
+const BLOCKING_THREADS: usize = 4;
+
+/// How long the accept loop waits after a failed accept.
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Everything decided before serving.
 struct Prepared {
@@ -119,6 +126,10 @@ pub(crate) fn run(config: Config, out: &mut dyn std::io::Write) -> Result<()> {
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // The CPU work of requests (generating, filtering, rendering, compressing)
+        // runs on the blocking pool: a few threads are enough to use the machine, and
+        // more would only take time slices from the workers that answer.
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(|e| Error::internal("cannot start the async runtime").with_source(e))
@@ -182,18 +193,16 @@ fn prepare(config: Config) -> Result<Prepared> {
         std::fs::write(path, pem).map_err(|e| Error::file("write", path, e))?;
     }
 
-    let tenant = Tenant::new(&config);
-    let written = env_files::write(
-        &config,
-        &tenant.directory,
-        &base_url,
-        port,
-        ca_pem.as_deref(),
-    )?;
+    let token_key = TokenKey::generate();
+    let tenants: Vec<Tenant> = (0..config.tenants)
+        .map(|i| Tenant::new(&config, i, token_key.clone()))
+        .collect();
+    let directories: Vec<&crate::auth::Directory> = tenants.iter().map(|t| &t.directory).collect();
+    let written = env_files::write(&config, &directories, &base_url, port, ca_pem.as_deref())?;
     Ok(Prepared {
         listener,
         tls,
-        state: Arc::new(State::new(config, tenant, scheme, host)),
+        state: Arc::new(State::new(config, tenants, scheme, host)),
         base_url,
         exports: written.exports,
         temp_dir: written.temp_dir,
@@ -211,7 +220,12 @@ async fn serve(prepared: Prepared, shutdown: impl Future<Output = ()>) -> Result
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors, say: give the system a moment instead of
+                    // spinning on the error.
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 let tls = tls.clone();

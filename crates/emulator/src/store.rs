@@ -17,8 +17,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use bytes::Bytes;
 
-use crate::data::generate;
-use crate::data::{Dataset, GenContext, Key, Record};
+use crate::data::{Dataset, GenContext, Key, Record, View, generate, views};
 use crate::odata::filter::Filter;
 use crate::rng::Rng;
 use crate::time::{TICKS_PER_SECOND, Ticks};
@@ -36,6 +35,9 @@ pub(crate) struct LiveSettings {
     pub start: Ticks,
 }
 
+/// How long the service keeps sign-ins and audit logs with Entra ID P1/P2.
+pub(crate) const RETENTION_DAYS: u32 = 30;
+
 /// How a store is filled: `--records` over `--days` ending at `--now`, then live mode.
 #[derive(Debug, Clone)]
 pub(crate) struct StoreSettings {
@@ -48,6 +50,13 @@ pub(crate) struct StoreSettings {
     pub live: Option<LiveSettings>,
 }
 
+impl StoreSettings {
+    /// The oldest time a filter may name: [`RETENTION_DAYS`] before `--now`.
+    pub(crate) fn oldest(&self) -> Ticks {
+        self.anchor - i64::from(RETENTION_DAYS) * 86_400 * TICKS_PER_SECOND
+    }
+}
+
 /// A pending live publication: (visible at, event index, version, created at).
 type Pending = Reverse<(Ticks, u64, u32, Ticks)>;
 
@@ -55,7 +64,7 @@ type Pending = Reverse<(Ticks, u64, u32, Ticks)>;
 struct Table {
     rows: BTreeMap<Key, Arc<Record>>,
     /// Every visible version, in the order they became visible.
-    truth: Vec<Bytes>,
+    truth: Vec<Arc<Record>>,
     /// Live mode: next event index to create, and publications not yet visible.
     next_event: u64,
     pending: BinaryHeap<Pending>,
@@ -65,8 +74,26 @@ struct Table {
 pub(crate) struct Store {
     settings: StoreSettings,
     tables: HashMap<Dataset, OnceLock<RwLock<Table>>>,
-    /// Top-level property names per dataset (for `$filter` error messages).
-    properties: HashMap<Dataset, OnceLock<Vec<String>>>,
+}
+
+/// What a page asks of the store.
+#[derive(Clone, Copy)]
+pub(crate) struct PageQuery<'a> {
+    pub filter: &'a Filter,
+    /// Key of the last record of the previous page.
+    pub after: Option<&'a Key>,
+    pub top: usize,
+    pub view: View,
+    /// The caller may read conditional-access policies.
+    pub policies: bool,
+}
+
+/// A sign-in without its conditional-access policies.
+fn without_policies(body: &Bytes) -> Bytes {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(record) => Bytes::from(views::without_policies(&record).to_string()),
+        Err(_) => body.clone(),
+    }
 }
 
 /// One page of records.
@@ -88,11 +115,20 @@ impl Store {
                 .into_iter()
                 .map(|d| (d, OnceLock::new()))
                 .collect(),
-            properties: Dataset::ALL
-                .into_iter()
-                .map(|d| (d, OnceLock::new()))
-                .collect(),
         }
+    }
+
+    pub(crate) fn settings(&self) -> &StoreSettings {
+        &self.settings
+    }
+
+    /// The top-level properties of the dataset's records as `view` renders them (for
+    /// `$select`).
+    pub(crate) fn properties(&self, dataset: Dataset, view: View) -> Vec<String> {
+        let sample = generate::record(&self.settings.context, dataset, 0, self.settings.anchor, 0);
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(sample.body(view))
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn table(&self, dataset: Dataset) -> &RwLock<Table> {
@@ -102,13 +138,13 @@ impl Store {
 
     fn generate(&self, dataset: Dataset) -> Table {
         let s = &self.settings;
-        let times = generate::timeline(s.context.seed, dataset, s.records, s.anchor, s.days);
+        let planned = generate::rows(s.context.seed, dataset, s.records, s.anchor, s.days);
         let mut rows = BTreeMap::new();
-        let mut truth = Vec::with_capacity(times.len());
-        for (index, ticks) in times.into_iter().enumerate() {
-            let record = generate::record(&s.context, dataset, index as u64, ticks, 0);
-            truth.push(record.body.clone());
-            rows.insert(record.key(), Arc::new(record));
+        let mut truth = Vec::with_capacity(planned.len());
+        for (index, ticks, version) in planned {
+            let record = Arc::new(generate::record(&s.context, dataset, index, ticks, version));
+            truth.push(record.clone());
+            rows.insert(record.key(), record);
         }
         Table {
             rows,
@@ -116,16 +152,6 @@ impl Store {
             next_event: 0,
             pending: BinaryHeap::new(),
         }
-    }
-
-    /// Top-level property names of the dataset's entity.
-    pub(crate) fn properties(&self, dataset: Dataset) -> &[String] {
-        self.properties[&dataset].get_or_init(|| {
-            let sample = generate::record(&self.settings.context, dataset, 0, 0, 0);
-            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&sample.body)
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default()
-        })
     }
 
     /// Makes live events due by `now` visible.
@@ -165,48 +191,44 @@ impl Store {
                 break;
             }
             table.pending.pop();
-            let record = generate::record(ctx, dataset, index, created, version);
-            table.truth.push(record.body.clone());
-            table.rows.insert(record.key(), Arc::new(record));
+            let record = Arc::new(generate::record(ctx, dataset, index, created, version));
+            table.truth.push(record.clone());
+            table.rows.insert(record.key(), record);
         }
     }
 
-    /// Every visible version of every record, as NDJSON.
-    pub(crate) fn truth(&self, dataset: Dataset) -> Vec<u8> {
+    /// Every visible version of every record, as NDJSON, rendered for `view`.
+    pub(crate) fn truth(&self, dataset: Dataset, view: View) -> Vec<u8> {
         let table = self
             .table(dataset)
             .read()
             .unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::with_capacity(table.truth.iter().map(|b| b.len() + 1).sum());
-        for body in &table.truth {
-            out.extend_from_slice(body);
+        let mut out = Vec::new();
+        for record in &table.truth {
+            out.extend_from_slice(record.body(view));
             out.push(b'\n');
         }
         out
     }
 
-    /// Up to `top` records after `after` that pass `filter`, newest first.
-    pub(crate) fn page(
-        &self,
-        dataset: Dataset,
-        filter: &Filter,
-        after: Option<&Key>,
-        top: usize,
-        v1: bool,
-    ) -> Page {
-        let table = self
-            .table(dataset)
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut records = Vec::with_capacity(top.min(1024));
-        let mut last = None;
-        let mut more = false;
+    /// Up to `top` records of `datasets` (merged newest first) after `after` that pass
+    /// `filter`, rendered for `view`; without `policies` (a caller that may not read
+    /// conditional-access data) sign-ins leave `appliedConditionalAccessPolicies` out.
+    pub(crate) fn page(&self, datasets: &[Dataset], query: &PageQuery<'_>) -> Page {
+        let PageQuery {
+            filter,
+            after,
+            top,
+            view,
+            policies,
+        } = *query;
+        let mut page = Page {
+            records: Vec::with_capacity(top.min(1024)),
+            last: None,
+            more: false,
+        };
         if filter.is_empty_window() {
-            return Page {
-                records,
-                last,
-                more,
-            };
+            return page;
         }
         let from_upper: Bound<Key> = match filter.upper {
             Some(upper) => Bound::Included((Reverse(upper), Arc::from(""), 0)),
@@ -217,25 +239,51 @@ impl Store {
             (Some(cursor), _) => Bound::Excluded(cursor.clone()),
             (None, bound) => bound,
         };
-        for (key, record) in table.rows.range((start, Bound::Unbounded)) {
+        let guards: Vec<_> = datasets
+            .iter()
+            .map(|d| self.table(*d).read().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        let mut ranges: Vec<_> = guards
+            .iter()
+            .map(|t| t.rows.range((start.clone(), Bound::Unbounded)).peekable())
+            .collect();
+        loop {
+            // The newest next record of the merged datasets.
+            let mut newest: Option<(usize, &Key)> = None;
+            for (i, range) in ranges.iter_mut().enumerate() {
+                if let Some((key, _)) = range.peek()
+                    && newest.is_none_or(|(_, best)| *key < best)
+                {
+                    newest = Some((i, *key));
+                }
+            }
+            let Some((which, _)) = newest else {
+                break;
+            };
+            let Some((key, record)) = ranges[which].next() else {
+                break;
+            };
             if filter.lower.is_some_and(|lower| record.ticks < lower) {
                 break;
             }
-            if !filter.matches(dataset, record) {
+            let body = record.body(view);
+            if !filter.matches(record, body) {
                 continue;
             }
-            if records.len() == top {
-                more = true;
+            if page.records.len() == top {
+                page.more = true;
                 break;
             }
-            records.push(record.body_for(v1).clone());
-            last = Some(key.clone());
+            page.records.push(
+                if policies || !matches!(record.dataset, Dataset::SignIns(_)) {
+                    body.clone()
+                } else {
+                    without_policies(body)
+                },
+            );
+            page.last = Some(key.clone());
         }
-        Page {
-            records,
-            last,
-            more,
-        }
+        page
     }
 
     /// Every record of a dataset, newest first, without storing them (for `--dump`).
@@ -244,29 +292,30 @@ impl Store {
         dataset: Dataset,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let times = generate::timeline(
+        let rows = generate::rows(
             settings.context.seed,
             dataset,
             settings.records,
             settings.anchor,
             settings.days,
         );
-        // Records with the same time are listed by id, as the service lists them
-        // (the dump has first versions only).
+        let view = View::default_for(dataset);
+        // Records with the same time are listed by id and version, as the service
+        // lists them.
         let mut tied: Vec<Record> = Vec::new();
-        for (index, ticks) in times.into_iter().enumerate() {
-            let record = generate::record(&settings.context, dataset, index as u64, ticks, 0);
+        for (index, ticks, version) in rows {
+            let record = generate::record(&settings.context, dataset, index, ticks, version);
             if tied.first().is_some_and(|t| t.ticks != record.ticks) {
-                tied.sort_by(|a, b| a.id.cmp(&b.id));
+                tied.sort_by_key(Record::key);
                 for t in tied.drain(..) {
-                    out(&t.body)?;
+                    out(t.body(view))?;
                 }
             }
             tied.push(record);
         }
-        tied.sort_by(|a, b| a.id.cmp(&b.id));
+        tied.sort_by_key(Record::key);
         for t in tied {
-            out(&t.body)?;
+            out(t.body(view))?;
         }
         Ok(())
     }
@@ -279,11 +328,7 @@ mod tests {
 
     fn settings(records: usize) -> StoreSettings {
         StoreSettings {
-            context: GenContext {
-                seed: 1,
-                tenant_id: "t".into(),
-                domain: "c.example".into(),
-            },
+            context: GenContext::new(1, "t", "c.example", false),
             records,
             days: 1,
             anchor: 17_000_000_000_000_000,
@@ -291,11 +336,23 @@ mod tests {
         }
     }
 
+    const VIEW: View = View {
+        v1: false,
+        prefer: true,
+    };
+
     fn drain(store: &Store, dataset: Dataset, filter: &Filter, top: usize) -> Vec<Bytes> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
-            let page = store.page(dataset, filter, after.as_ref(), top, false);
+            let query = PageQuery {
+                filter,
+                after: after.as_ref(),
+                top,
+                view: VIEW,
+                policies: true,
+            };
+            let page = store.page(&[dataset], &query);
             all.extend(page.records);
             if !page.more {
                 return all;
@@ -304,21 +361,21 @@ mod tests {
         }
     }
 
+    fn id_of(body: &[u8]) -> String {
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn paging_returns_every_record_once_newest_first() {
         let store = Store::new(settings(503));
+        let everything = Filter::everything(Dataset::DirectoryAudits);
         for top in [1, 7, 100, 1000] {
-            let all = drain(&store, Dataset::DirectoryAudits, &Filter::default(), top);
+            let all = drain(&store, Dataset::DirectoryAudits, &everything, top);
             assert_eq!(all.len(), 503, "top {top}");
-            let mut ids: Vec<_> = all
-                .iter()
-                .map(|b| {
-                    serde_json::from_slice::<serde_json::Value>(b).unwrap()["id"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
-                })
-                .collect();
+            let mut ids: Vec<_> = all.iter().map(|b| id_of(b)).collect();
             ids.sort();
             ids.dedup();
             assert_eq!(ids.len(), 503);
@@ -336,26 +393,28 @@ mod tests {
         });
         let store = Store::new(s);
         let dataset = Dataset::SignIns(SignInType::InteractiveUser);
+        let count = |store: &Store| {
+            store
+                .truth(dataset, VIEW)
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        };
         store.advance(dataset, 2 * TICKS_PER_SECOND);
-        let early = store.truth(dataset).iter().filter(|&&b| b == b'\n').count();
+        let early = count(&store);
         store.advance(dataset, 20 * TICKS_PER_SECOND);
-        let later = store.truth(dataset).iter().filter(|&&b| b == b'\n').count();
+        let later = count(&store);
         assert!(early < 21, "at most the events created by t=2s: {early}");
         assert!(later > 200, "201 events plus republications: {later}");
-        let truth = store.truth(dataset);
+        let truth = store.truth(dataset, VIEW);
         let mut ids: Vec<String> = truth
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
-            .map(|l| {
-                serde_json::from_slice::<serde_json::Value>(l).unwrap()["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+            .map(id_of)
             .collect();
         ids.sort();
         ids.dedup();
-        let rows = drain(&store, dataset, &Filter::default(), 1000).len();
+        let rows = drain(&store, dataset, &Filter::everything(dataset), 1000).len();
         assert_eq!(rows, later, "every visible version is listed");
         assert!(later > ids.len(), "some events were republished");
     }

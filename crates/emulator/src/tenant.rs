@@ -4,9 +4,10 @@
 //! from one process is a matter of looking the right value up per request.
 
 use crate::auth::jwt::SigningKey;
-use crate::auth::{self, AUDIT_ROLE, App, DIRECTORY_ROLE, Directory, Identity};
+use crate::auth::keys::TokenKey;
+use crate::auth::{self, AUDIT_ROLE, App, DIRECTORY_ROLE, Directory, Identity, POLICY_ROLES};
 use crate::budget::Budget;
-use crate::config::Config;
+use crate::config::{Config, TenantSpec};
 use crate::rng::Rng;
 use crate::store::Store;
 
@@ -23,11 +24,13 @@ pub(crate) struct Tenant {
 }
 
 impl Tenant {
-    /// The tenant `config` describes; its data is generated on first use.
-    pub(crate) fn new(config: &Config) -> Tenant {
+    /// Tenant `index` of `config`; its data is generated on first use. Every tenant
+    /// signs with the one `token_key`, as Azure AD's keys serve all tenants.
+    pub(crate) fn new(config: &Config, index: usize, token_key: TokenKey) -> Tenant {
+        let spec = config.tenant_spec(index);
         Tenant {
-            directory: directory(config),
-            store: Store::new(config.store.clone()),
+            directory: directory(config, &spec, token_key),
+            store: Store::new(spec.store),
             budget: Budget::new(config.faults.rate_limit),
         }
     }
@@ -35,22 +38,22 @@ impl Tenant {
 
 /// The applications and identities are derived from the data seed, so their object ids
 /// stay the same from run to run; secrets and keys are new at every start.
-fn directory(config: &Config) -> Directory {
-    let mut rng = Rng::for_item(config.store.context.seed, 0xd1, 0);
-    let secret = config.client_secret.clone().unwrap_or_else(random_secret);
+fn directory(config: &Config, spec: &TenantSpec, token_key: TokenKey) -> Directory {
+    let mut rng = Rng::for_item(spec.store.context.seed, 0xd1, 0);
+    let secret = spec.client_secret.clone().unwrap_or_else(random_secret);
     let mut certs = auth::trusted_certs(auth::DEMO_CLIENT_PEM);
     for pem in &config.client_certs {
         certs.extend(auth::trusted_certs(pem));
     }
     Directory {
-        tenant_id: config.tenant_id.clone(),
-        tenant_domain: config.tenant_domain.clone(),
+        tenant_id: spec.tenant_id.clone(),
+        tenant_domain: spec.domain.clone(),
         apps: vec![
             App {
-                client_id: config.client_id.clone(),
+                client_id: spec.client_id.clone(),
                 object_id: rng.guid(),
                 display_name: "Audit log collector",
-                roles: vec![AUDIT_ROLE, DIRECTORY_ROLE],
+                roles: vec![AUDIT_ROLE, DIRECTORY_ROLE, POLICY_ROLES[0]],
             },
             App {
                 client_id: NOPERM_CLIENT_ID.to_string(),
@@ -75,7 +78,7 @@ fn directory(config: &Config) -> Directory {
         certs,
         identity_header: random_secret(),
         token_ttl: config.token_ttl,
-        access_key: SigningKey::random(format!("{}-access", crate::NAME)),
+        token_key,
         federation_key: SigningKey::random(format!("{}-federation", crate::NAME)),
     }
 }

@@ -8,9 +8,21 @@ pub(crate) type Ticks = i64;
 
 pub(crate) const TICKS_PER_SECOND: i64 = 10_000_000;
 
-/// Ticks of a chrono time (sub-tick nanoseconds are cut).
+/// Ticks of a chrono time (sub-tick nanoseconds are cut), saturating at the ends of
+/// the range (about 29,000 years either side of 1970).
 pub(crate) fn to_ticks(t: DateTime<Utc>) -> Ticks {
-    t.timestamp() * TICKS_PER_SECOND + i64::from(t.timestamp_subsec_nanos() / 100)
+    checked_ticks(t).unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// Ticks of a chrono time, `None` outside the range ticks can count.
+pub(crate) fn checked_ticks(t: DateTime<Utc>) -> Option<Ticks> {
+    t.timestamp()
+        .checked_mul(TICKS_PER_SECOND)?
+        .checked_add(i64::from(t.timestamp_subsec_nanos() / 100))
 }
 
 /// The chrono time of a tick count.
@@ -37,6 +49,13 @@ pub(crate) fn now_ticks() -> Ticks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_beyond_the_tick_range_do_not_overflow() {
+        let far = aad_common::time::parse_instant("-35000-01-01").unwrap();
+        assert_eq!(checked_ticks(far), None);
+        assert_eq!(to_ticks(far), i64::MIN);
+    }
 
     #[test]
     fn round_trip_keeps_seven_digits() {

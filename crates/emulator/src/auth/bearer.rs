@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::jwt::TokenProblem;
+use super::jwt::{self, TokenProblem};
 use super::{Api, Directory, audience_api};
 
 /// The caller a valid token names.
@@ -13,6 +13,8 @@ pub(crate) struct Caller {
     pub client_id: String,
     /// `roles` claim.
     pub roles: Vec<String>,
+    /// `tid` claim: the tenant the token was issued in.
+    pub tenant_id: String,
 }
 
 /// Why a token was refused; each maps to a 401 with the service's wording.
@@ -74,19 +76,30 @@ pub(crate) fn check(
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(Refused::Missing);
     }
-    let claims = dir
-        .access_key
-        .verify(token.trim(), now)
-        .map_err(|problem| match problem {
-            TokenProblem::Expired => Refused::Expired,
-            _ => Refused::Invalid,
-        })?;
+    let parsed = jwt::parse(token).ok_or(Refused::Invalid)?;
+    let kid = parsed.header.get("kid").and_then(Value::as_str);
+    if !dir
+        .token_key
+        .verifies(kid, parsed.signed.as_bytes(), &parsed.signature)
+    {
+        return Err(Refused::Invalid);
+    }
+    jwt::check_lifetime(&parsed.claims, now, 0).map_err(|problem| match problem {
+        TokenProblem::Expired => Refused::Expired,
+        _ => Refused::Invalid,
+    })?;
+    let claims = parsed.claims;
     match audience_api(claims.get("aud").unwrap_or(&Value::Null)) {
         Some(Api::Both) => {}
         Some(a) if a == api => {}
         _ => return Err(Refused::WrongAudience),
     }
     Ok(Caller {
+        tenant_id: claims
+            .get("tid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         client_id: claims
             .get("appid")
             .and_then(Value::as_str)

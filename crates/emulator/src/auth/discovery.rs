@@ -89,6 +89,14 @@ pub(crate) fn openid_configuration(dir: &Directory, base: &str, tenant: &str, v2
     Reply::json(200, &doc)
 }
 
+/// `GET /{tenant}/discovery/v2.0/keys` (v2, each key with its issuer) and
+/// `GET /{tenant}/discovery/keys`, `/common/discovery/keys` (v1): the key access tokens
+/// are signed with.
+pub(crate) fn keys(dir: &Directory, base: &str, v2: bool) -> Reply {
+    let issuer = v2.then(|| format!("{base}/{}/v2.0", dir.tenant_id));
+    Reply::json(200, &dir.token_key.jwks(issuer.as_deref()))
+}
+
 /// `GET /common/discovery/instance?api-version=1.1&authorization_endpoint=...`.
 pub(crate) fn instance(base: &str, host: &str, query: &[(String, String)]) -> Reply {
     let tenant = query

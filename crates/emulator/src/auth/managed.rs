@@ -88,8 +88,15 @@ pub(crate) fn handle(
         },
         roles: ROLES,
     };
-    let (token, exp) = dir.issue(&subject, &resource, "2", now);
-    let _ = ids;
+    let Some((token, exp)) = dir.issue(&subject, &resource, "2", now) else {
+        return Reply::oauth_error(
+            503,
+            "temporarily_unavailable",
+            90090,
+            "GraphRetryableError: the token signing key is not available.",
+            ids,
+        );
+    };
     let body = match flavor {
         Flavor::Imds => json!({
             "access_token": token,

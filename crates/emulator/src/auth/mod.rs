@@ -3,6 +3,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`jwt`] | issuing and reading JWTs |
+//! | [`keys`] | the RSA key access tokens are signed with, and its JWKS |
 //! | [`token_endpoint`] | `POST /{tenant}/oauth2/v2.0/token` and the v1 endpoint |
 //! | [`assertion`] | certificate and federated client assertions |
 //! | [`managed`] | managed-identity endpoints (IMDS, App Service) |
@@ -13,6 +14,7 @@ pub(crate) mod assertion;
 pub(crate) mod bearer;
 pub(crate) mod discovery;
 pub(crate) mod jwt;
+pub(crate) mod keys;
 pub(crate) mod managed;
 pub(crate) mod token_endpoint;
 
@@ -21,11 +23,19 @@ use serde_json::{Value, json};
 
 use crate::rng::Rng;
 use jwt::SigningKey;
+use keys::TokenKey;
 
 /// Role that grants reading audit and sign-in logs on Microsoft Graph.
 pub(crate) const AUDIT_ROLE: &str = "AuditLog.Read.All";
 /// Role that grants reading the directory (the legacy reports' permission).
 pub(crate) const DIRECTORY_ROLE: &str = "Directory.Read.All";
+/// Roles that let a caller read conditional-access policies; sign-ins list
+/// `appliedConditionalAccessPolicies` only to callers that hold one.
+pub(crate) const POLICY_ROLES: &[&str] = &[
+    "Policy.Read.All",
+    "Policy.ReadWrite.ConditionalAccess",
+    "Policy.Read.ConditionalAccess",
+];
 /// Audience of federated tokens (workload identity federation).
 pub(crate) const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// Issuer of the federated tokens the emulator mints (a stand-in Kubernetes issuer).
@@ -82,7 +92,9 @@ pub(crate) struct Directory {
     pub certs: Vec<TrustedCert>,
     pub identity_header: String,
     pub token_ttl: i64,
-    pub access_key: SigningKey,
+    /// Signs access tokens (RS256), published at the discovery documents' `jwks_uri`.
+    pub token_key: TokenKey,
+    /// Signs the federated tokens of the emulator's stand-in identity provider.
     pub federation_key: SigningKey,
 }
 
@@ -119,14 +131,15 @@ impl Directory {
     }
 
     /// Issues an access token for a subject (app or identity) and audience.
-    /// Returns the token and its expiry (epoch seconds).
+    /// Returns the token and its expiry (epoch seconds); `None` when the signing key
+    /// could not be made.
     pub(crate) fn issue(
         &self,
         subject: &Subject<'_>,
         audience: &str,
         appidacr: &str,
         now: i64,
-    ) -> (String, i64) {
+    ) -> Option<(String, i64)> {
         let exp = now + self.token_ttl;
         let mut rng = Rng::for_item(now as u64, 0x70c, subject.client_id.len() as u64);
         let claims = json!({
@@ -151,7 +164,7 @@ impl Directory {
             "ver": "1.0",
             "xms_tcdt": 1_600_000_000,
         });
-        (self.access_key.issue(&claims), exp)
+        Some((self.token_key.sign(&claims)?, exp))
     }
 
     /// A federated token as a workload's identity provider would project it.

@@ -187,7 +187,15 @@ pub(crate) fn handle(dir: &Directory, req: &TokenRequest<'_>, ids: &RequestIds, 
         }
     };
 
-    let (token, exp) = dir.issue(&Subject::from(app), &resource, appidacr, now);
+    let Some((token, exp)) = dir.issue(&Subject::from(app), &resource, appidacr, now) else {
+        return Reply::oauth_error(
+            503,
+            "temporarily_unavailable",
+            90090,
+            "GraphRetryableError: the token signing key is not available.",
+            ids,
+        );
+    };
     let ttl = exp - now;
     let body = if req.v2 {
         json!({"token_type": "Bearer", "expires_in": ttl, "ext_expires_in": ttl, "access_token": token})

@@ -1,9 +1,12 @@
-//! `directoryAudit` records (Microsoft Graph), per the resource's documented schema.
+//! `directoryAudit` records (Microsoft Graph) in their full (beta) form: the changes the
+//! tenant's administrators and workloads make to its users, groups, applications,
+//! roles and policies, each entity with its stable id and name.
 
 use serde_json::{Value, json};
 
 use super::GenContext;
-use super::pools::{self, maybe_hostile};
+use super::entities::{Entities, User};
+use super::pools;
 use crate::rng::Rng;
 use crate::time::{Ticks, format_ticks};
 
@@ -145,19 +148,19 @@ const FAILURE_REASONS: &[&str] = &[
     "Request_ResourceNotFound",
 ];
 
-const GROUPS: &[&str] = &[
-    "Finance Team",
-    "Sales EMEA",
-    "All Company",
-    "IT Admins",
-    "Project Ωmega",
-];
-const ROLES: &[&str] = &[
-    "Global Administrator",
-    "User Administrator",
-    "Security Reader",
-    "Reports Reader",
-    "Application Administrator",
+/// Built-in roles with their template ids (the same in every tenant).
+const ROLES: &[(&str, &str)] = &[
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    ("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"),
+    ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
+    ("Reports Reader", "4a5d8f65-41da-4de4-8968-e035b65339cf"),
+    (
+        "Application Administrator",
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    ),
 ];
 
 /// A directoryAudit; `version` > 0 adds what a later republication would add.
@@ -167,6 +170,7 @@ pub(super) fn directory_audit(
     ticks: Ticks,
     version: u32,
 ) -> Value {
+    let e = &ctx.entities;
     let activity = rng.pick(ACTIVITIES);
     let id = format!(
         "Directory_{}_{}_{}",
@@ -184,54 +188,51 @@ pub(super) fn directory_audit(
     } else {
         pools::pick_maybe_hostile(rng, FAILURE_REASONS)
     };
-    let initiated_by = if rng.chance(0.7) {
-        let (display, upn) = pools::person(rng, &ctx.domain);
-        let display = if rng.chance(0.5) {
-            Value::Null
-        } else {
-            json!(maybe_hostile(rng, display))
-        };
+    let by_user = rng.chance(0.75);
+    let admin = if rng.chance(0.8) {
+        &e.users[e.admins[rng.below(e.admins.len() as u64) as usize]]
+    } else {
+        rng.pick(&e.users)
+    };
+    let workload = rng.pick(&e.service_principals);
+    let initiated_by = if by_user {
         json!({
             "app": null,
             "user": {
-                "id": rng.guid(),
-                "displayName": display,
-                "userPrincipalName": upn,
-                "ipAddress": pools::ip(rng),
-                "userType": null,
-                "homeTenantId": null,
-                "homeTenantName": null,
-            }
+                "id": admin.id,
+                "displayName": admin.display,
+                "userPrincipalName": admin.upn,
+                "ipAddress": admin.ip,
+                "userType": if admin.guest { "Guest" } else { "Member" },
+                "homeTenantId": if admin.guest { &e.guest_tenant } else { &ctx.tenant_id },
+                "homeTenantName": if admin.guest { "Fabrikam" } else { "Contoso" },
+            },
+            "linkableIdentifiers": null,
         })
     } else {
         json!({
             "app": {
-                "appId": if rng.chance(0.3) { Value::Null } else { json!(rng.guid()) },
-                "displayName": pools::pick_maybe_hostile(rng, pools::SERVICE_APPS),
-                "servicePrincipalId": rng.guid(),
+                "appId": workload.app_id,
+                "displayName": workload.name,
+                "servicePrincipalId": workload.service_principal_id,
                 "servicePrincipalName": null,
             },
-            "user": null
+            "user": null,
+            "linkableIdentifiers": null,
         })
     };
-    let mut targets = vec![target(rng, ctx, activity)];
-    if rng.chance(0.15) {
-        // A second target: the group a member was added to, the role assigned, ...
-        targets.push(json!({
-            "id": rng.guid(),
-            "displayName": rng.pick(GROUPS),
-            "type": "Group",
-            "userPrincipalName": null,
-            "groupType": "unifiedGroups",
-            "modifiedProperties": [],
-        }));
-    }
+    let targets = targets(rng, e, activity);
     let mut details = Vec::new();
     if rng.chance(0.6) {
         details.push(
             json!({"key": "UserType", "value": if rng.chance(0.9) { "Member" } else { "Guest" }}),
         );
     }
+    let agent = if by_user {
+        json!(admin.user_agent)
+    } else {
+        Value::Null
+    };
     if rng.chance(0.3) {
         details.push(json!({"key": "User-Agent", "value": pools::pick_maybe_hostile(rng, pools::USER_AGENTS)}));
     }
@@ -252,65 +253,67 @@ pub(super) fn directory_audit(
         "initiatedBy": initiated_by,
         "targetResources": targets,
         "additionalDetails": details,
+        "performedBy": null,
+        "userAgent": agent,
     })
 }
 
-/// The main target of an activity, with modifiedProperties whose values are JSON in strings.
-fn target(rng: &mut Rng, ctx: &GenContext, activity: &Activity) -> Value {
-    let (display, upn) = pools::person(rng, &ctx.domain);
-    let (display_name, upn, group_type, props) = match activity.target {
-        "User" => {
-            let props = match activity.operation {
-                "Update" => vec![
-                    prop("AccountEnabled", Some("[true]"), Some("[false]")),
-                    prop(
-                        "Included Updated Properties",
-                        None,
-                        Some("\"AccountEnabled\""),
-                    ),
-                    prop("TargetId.UserType", None, Some("\"Member\"")),
-                ],
-                "Add" => vec![
-                    prop("AccountEnabled", Some("[]"), Some("[true]")),
-                    prop(
-                        "DisplayName",
-                        Some("[]"),
-                        Some(&json!([maybe_hostile(rng, display.clone())]).to_string()),
-                    ),
-                    prop(
-                        "StrongAuthenticationMethod",
-                        Some("[]"),
-                        Some(
-                            "[{\"MethodType\":6,\"Default\":true},{\"MethodType\":7,\"Default\":false}]",
-                        ),
-                    ),
-                ],
-                _ => vec![],
-            };
-            (Value::Null, json!(upn), Value::Null, props)
-        }
-        "Group" => {
-            let name = rng.pick(GROUPS);
-            let props = vec![
-                prop("Group.ObjectID", None, Some(&format!("\"{}\"", rng.guid()))),
-                prop("Group.DisplayName", None, Some(&json!(name).to_string())),
-            ];
-            (json!(name), Value::Null, json!("unifiedGroups"), props)
-        }
-        "Role" => {
-            let role = rng.pick(ROLES);
-            let props = vec![
-                prop("Role.DisplayName", None, Some(&json!(role).to_string())),
+/// The targets of an activity: the entity changed (with modifiedProperties whose
+/// values are JSON in strings), and for memberships the user added or removed.
+fn targets(rng: &mut Rng, e: &Entities, activity: &Activity) -> Vec<Value> {
+    let user = rng.pick(&e.users);
+    let group = rng.pick(&e.groups);
+    let app = rng.pick(&e.apps);
+    let (role, role_id) = *rng.pick(ROLES);
+    let policy = rng.pick(&e.policies);
+    let device = rng.guid();
+    let key = rng.guid();
+    let main = match activity.target {
+        "User" => target(
+            &user.id,
+            Value::Null,
+            "User",
+            json!(user.upn),
+            Value::Null,
+            user_changes(rng, activity, user),
+        ),
+        "Group" => target(
+            &group.id,
+            json!(group.name),
+            "Group",
+            Value::Null,
+            json!(if rng.chance(0.7) {
+                "unifiedGroups"
+            } else {
+                "azureAD"
+            }),
+            vec![
+                prop("Group.ObjectID", None, Some(&format!("\"{}\"", group.id))),
                 prop(
-                    "Role.TemplateId",
+                    "Group.DisplayName",
                     None,
-                    Some(&format!("\"{}\"", rng.guid())),
+                    Some(&json!(group.name).to_string()),
                 ),
-            ];
-            (json!(role), Value::Null, Value::Null, props)
-        }
-        "Policy" => {
-            let props = vec![prop(
+            ],
+        ),
+        "Role" => target(
+            role_id,
+            json!(role),
+            "Role",
+            Value::Null,
+            Value::Null,
+            vec![
+                prop("Role.DisplayName", None, Some(&json!(role).to_string())),
+                prop("Role.TemplateId", None, Some(&format!("\"{role_id}\""))),
+            ],
+        ),
+        "Policy" => target(
+            &policy.id,
+            json!(policy.name),
+            "Policy",
+            Value::Null,
+            Value::Null,
+            vec![prop(
                 "ConditionalAccessPolicy",
                 Some(
                     "{\"state\":\"enabled\",\"conditions\":{\"users\":{\"includeUsers\":[\"All\"]}}}",
@@ -318,39 +321,97 @@ fn target(rng: &mut Rng, ctx: &GenContext, activity: &Activity) -> Value {
                 Some(
                     "{\"state\":\"enabledForReportingButNotEnforced\",\"conditions\":{\"users\":{\"includeUsers\":[\"All\"]}}}",
                 ),
-            )];
-            (
-                json!("Require MFA for admins"),
-                Value::Null,
-                Value::Null,
-                props,
-            )
-        }
-        _ => {
-            let (_, app) = rng.pick(pools::APPS);
-            let props = vec![prop(
+            )],
+        ),
+        "Device" => target(
+            &device,
+            json!(format!("DESKTOP-{:05X}", rng.below(0xFFFFF))),
+            "Device",
+            Value::Null,
+            Value::Null,
+            vec![],
+        ),
+        kind => target(
+            if kind == "ServicePrincipal" {
+                &app.service_principal_id
+            } else {
+                &app.app_id
+            },
+            json!(app.name),
+            kind,
+            Value::Null,
+            Value::Null,
+            vec![prop(
                 "KeyDescription",
                 Some("[]"),
                 Some(&format!(
-                    "[\"[KeyIdentifier={},KeyType=Password,KeyUsage=Verify,DisplayName=ci secret]\"]",
-                    rng.guid()
+                    "[\"[KeyIdentifier={key},KeyType=Password,KeyUsage=Verify,DisplayName=ci secret]\"]"
                 )),
-            )];
-            (
-                json!(maybe_hostile(rng, (*app).to_string())),
-                Value::Null,
-                Value::Null,
-                props,
-            )
-        }
+            )],
+        ),
     };
+    let mut targets = vec![main];
+    if matches!(activity.target, "Group" | "Role") && activity.operation != "Add" {
+        // The member added to (or removed from) the group or role.
+        targets.push(target(
+            &user.id,
+            Value::Null,
+            "User",
+            json!(user.upn),
+            Value::Null,
+            vec![],
+        ));
+    }
+    targets
+}
+
+fn user_changes(rng: &mut Rng, activity: &Activity, user: &User) -> Vec<Value> {
+    match activity.operation {
+        "Update" => vec![
+            prop("AccountEnabled", Some("[true]"), Some("[false]")),
+            prop(
+                "Included Updated Properties",
+                None,
+                Some("\"AccountEnabled\""),
+            ),
+            prop("TargetId.UserType", None, Some("\"Member\"")),
+        ],
+        "Add" => vec![
+            prop("AccountEnabled", Some("[]"), Some("[true]")),
+            prop(
+                "DisplayName",
+                Some("[]"),
+                Some(&json!([user.display]).to_string()),
+            ),
+            prop(
+                "StrongAuthenticationMethod",
+                Some("[]"),
+                Some(if rng.chance(0.5) {
+                    "[{\"MethodType\":6,\"Default\":true},{\"MethodType\":7,\"Default\":false}]"
+                } else {
+                    "[]"
+                }),
+            ),
+        ],
+        _ => vec![],
+    }
+}
+
+fn target(
+    id: &str,
+    display_name: Value,
+    kind: &str,
+    upn: Value,
+    group_type: Value,
+    changes: Vec<Value>,
+) -> Value {
     json!({
-        "id": rng.guid(),
+        "id": id,
         "displayName": display_name,
-        "type": activity.target,
+        "type": kind,
         "userPrincipalName": upn,
         "groupType": group_type,
-        "modifiedProperties": props,
+        "modifiedProperties": changes,
     })
 }
 

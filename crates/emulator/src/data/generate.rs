@@ -6,13 +6,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{AttrValue, Dataset, GenContext, Record, SignInType};
+use super::views;
+use super::{Bodies, Dataset, GenContext, Record};
 use super::{audit, legacy, provisioning, signin};
 use crate::rng::Rng;
 use crate::time::{TICKS_PER_SECOND, Ticks};
 
 /// Generates record `index` of a dataset at time `ticks`. `version` 0 is the first
-/// publication; 1 is a republished, enriched version of the same event (same id).
+/// publication; 1 is a republished, enriched version of the same event (same id); 2
+/// and 3 are the two rows of a sign-in the service lists split.
 pub(crate) fn record(
     ctx: &GenContext,
     dataset: Dataset,
@@ -21,23 +23,15 @@ pub(crate) fn record(
     version: u32,
 ) -> Record {
     let mut rng = Rng::for_item(ctx.seed, dataset.salt(), index);
-    let (value, v1_value) = match dataset {
-        Dataset::DirectoryAudits => (audit::directory_audit(&mut rng, ctx, ticks, version), None),
-        Dataset::SignIns(kind) => {
-            let beta = signin::sign_in(&mut rng, ctx, kind, ticks, version);
-            let v1 = (kind == SignInType::InteractiveUser).then(|| signin::v1_view(&beta));
-            (beta, v1)
-        }
-        Dataset::Provisioning => (provisioning::summary(&mut rng, ctx, ticks, version), None),
-        Dataset::AuditEvents => (legacy::audit_event(&mut rng, ctx, ticks, version), None),
-        Dataset::SigninEvents => (legacy::signin_event(&mut rng, ctx, ticks, version), None),
+    let ticks = dataset.at(ticks);
+    let full = match dataset {
+        Dataset::DirectoryAudits => audit::directory_audit(&mut rng, ctx, ticks, version),
+        Dataset::SignIns(kind) => signin::sign_in(&mut rng, ctx, kind, ticks, version),
+        Dataset::Provisioning => provisioning::summary(&mut rng, ctx, ticks, version),
+        Dataset::AuditEvents => legacy::audit_event(&mut rng, ctx, ticks, version),
+        Dataset::SigninEvents => legacy::signin_event(&mut rng, ctx, ticks, version),
     };
-    let attrs = dataset
-        .eq_fields()
-        .iter()
-        .map(|path| attr_at(&value, path))
-        .collect();
-    let id: Arc<str> = value
+    let id: Arc<str> = full
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default()
@@ -46,68 +40,75 @@ pub(crate) fn record(
         ticks,
         id,
         version,
-        body: Bytes::from(value.to_string()),
-        v1_body: v1_value.map(|v| Bytes::from(v.to_string())),
-        attrs,
+        dataset,
+        bodies: render(dataset, &full),
     }
 }
 
-/// The value at a slash path, as an [`AttrValue`].
-fn attr_at(value: &Value, path: &str) -> AttrValue {
-    let mut at = value;
-    for part in path.split('/') {
-        match at.get(part) {
-            Some(v) => at = v,
-            None => return AttrValue::Null,
-        }
-    }
-    match at {
-        Value::String(s) => AttrValue::Str(s.clone()),
-        Value::Number(n) => n.as_i64().map_or(AttrValue::Null, AttrValue::Int),
-        Value::Bool(b) => AttrValue::Bool(*b),
-        _ => AttrValue::Null,
+/// The renderings of a record that differ from its beta form.
+fn render(dataset: Dataset, full: &Value) -> Bodies {
+    let bytes = |v: &Value| Bytes::from(v.to_string());
+    let beta = views::for_version(dataset, full, false);
+    let beta_plain = views::without_evolvable(dataset, &beta, false);
+    let separate_v1 = matches!(dataset, Dataset::SignIns(_) | Dataset::DirectoryAudits);
+    let (v1, v1_plain) = if separate_v1 {
+        let v1 = views::for_version(dataset, full, true);
+        let plain = views::without_evolvable(dataset, &v1, true);
+        (Some(bytes(&v1)), plain.as_ref().map(bytes))
+    } else {
+        (None, None)
+    };
+    Bodies {
+        beta: bytes(&beta),
+        beta_plain: beta_plain.as_ref().map(bytes),
+        v1,
+        v1_plain,
     }
 }
 
-/// `n` event times spread over `days` before `anchor`, newest first, with a few exact
-/// ties (real logs have them, and they are where paging and dedup bugs hide).
-pub(crate) fn timeline(
-    seed: u64,
-    dataset: Dataset,
-    n: usize,
-    anchor: Ticks,
-    days: u32,
-) -> Vec<Ticks> {
+/// One listed row: (event index, time, version).
+pub(crate) type Row = (u64, Ticks, u32);
+
+/// The `n` rows a dataset starts with, newest first: events spread over `days` before
+/// `anchor`, a few at exactly the same time (real logs have ties, and they are where
+/// paging and dedup bugs hide). Sign-ins also list some events twice, as the service
+/// does: split into two rows of the same id and time (one conditional-access
+/// evaluation each), or republished with the risk detected later.
+pub(crate) fn rows(seed: u64, dataset: Dataset, n: usize, anchor: Ticks, days: u32) -> Vec<Row> {
     let span = i64::from(days.max(1)) * 86_400 * TICKS_PER_SECOND;
     let mut rng = Rng::for_item(seed, dataset.salt() ^ 0x7157, 0);
-    let whole_seconds = dataset == Dataset::Provisioning;
-    let mut times: Vec<Ticks> = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = if i > 0 && rng.chance(0.01) {
-            times[i - 1]
-        } else {
-            anchor - 1 - rng.below(span as u64) as i64
+    let duplicates = matches!(dataset, Dataset::SignIns(_));
+    let mut rows: Vec<Row> = Vec::with_capacity(n);
+    let mut index = 0u64;
+    while rows.len() < n {
+        let t = match rows.last() {
+            Some(&(_, previous, _)) if rng.chance(0.01) => previous,
+            _ => dataset.at(anchor - 1 - rng.below(span as u64) as i64),
         };
-        times.push(if whole_seconds {
-            t - t.rem_euclid(TICKS_PER_SECOND)
+        let roll = if duplicates { rng.unit() } else { 1.0 };
+        if roll < 0.03 {
+            // Listed split: one row per conditional-access evaluation.
+            rows.extend([(index, t, 2), (index, t, 3)]);
         } else {
-            t
-        });
+            rows.push((index, t, 0));
+            if roll < 0.06 {
+                rows.push((index, t, 1));
+            }
+        }
+        index += 1;
     }
-    times.sort_unstable_by(|a, b| b.cmp(a));
-    times
+    rows.truncate(n);
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
+    rows
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::SignInType;
 
     fn ctx() -> GenContext {
-        GenContext {
-            seed: 1,
-            tenant_id: "t".into(),
-            domain: "contoso.onmicrosoft.com".into(),
-        }
+        GenContext::new(1, "t", "contoso.onmicrosoft.com", false)
     }
 
     #[test]
@@ -115,8 +116,8 @@ mod tests {
         for dataset in Dataset::ALL {
             let a = record(&ctx(), dataset, 5, 1_000_000_000, 0);
             let b = record(&ctx(), dataset, 5, 1_000_000_000, 0);
-            assert_eq!(a.body, b.body, "{}", dataset.name());
-            let json: Value = serde_json::from_slice(&a.body).unwrap();
+            assert_eq!(a.bodies.beta, b.bodies.beta, "{}", dataset.name());
+            let json: Value = serde_json::from_slice(&a.bodies.beta).unwrap();
             assert!(
                 json.get(dataset.time_field()).is_some(),
                 "{}",
@@ -132,9 +133,9 @@ mod tests {
             let a = record(&ctx(), dataset, 9, 1_000_000_000, 0);
             let b = record(&ctx(), dataset, 9, 1_000_000_000, 1);
             assert_eq!(a.id, b.id);
-            assert_ne!(a.body, b.body, "{}", dataset.name());
-            let ta: Value = serde_json::from_slice(&a.body).unwrap();
-            let tb: Value = serde_json::from_slice(&b.body).unwrap();
+            assert_ne!(a.bodies.beta, b.bodies.beta, "{}", dataset.name());
+            let ta: Value = serde_json::from_slice(&a.bodies.beta).unwrap();
+            let tb: Value = serde_json::from_slice(&b.bodies.beta).unwrap();
             assert_eq!(ta[dataset.time_field()], tb[dataset.time_field()]);
         }
     }
@@ -142,7 +143,9 @@ mod tests {
     #[test]
     fn timeline_is_newest_first_and_inside_the_window() {
         let anchor = 17_000_000_000_000_000;
-        let times = timeline(3, Dataset::DirectoryAudits, 500, anchor, 2);
+        let rows = rows(3, Dataset::DirectoryAudits, 500, anchor, 2);
+        let times: Vec<Ticks> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(times.len(), 500);
         assert!(times.windows(2).all(|w| w[0] >= w[1]));
         assert!(
             times
@@ -164,9 +167,12 @@ mod tests {
             1_000_000_000,
             0,
         );
-        let v1: Value = serde_json::from_slice(r.body_for(true)).unwrap();
-        let beta: Value = serde_json::from_slice(r.body_for(false)).unwrap();
+        let view = |v1| super::super::View { v1, prefer: true };
+        let v1: Value = serde_json::from_slice(r.body(view(true))).unwrap();
+        let beta: Value = serde_json::from_slice(r.body(view(false))).unwrap();
         assert!(v1.get("signInEventTypes").is_none());
+        assert!(v1.get("riskEventTypes").is_some());
         assert_eq!(beta["signInEventTypes"][0], "interactiveUser");
+        assert!(beta.get("riskEventTypes").is_none());
     }
 }

@@ -1,22 +1,28 @@
 //! Synthetic report data: what a record is, which datasets exist, and how a dataset's
 //! records are generated deterministically from a seed.
 //!
-//! Each record is rendered to compact JSON once, when generated, so serving a
-//! 1000-record page is a matter of copying bytes. The few plain fields that `$filter`
-//! may test with `eq` are extracted at the same time ([`Record::attrs`]).
+//! Each record is rendered to compact JSON once, when generated, in each form a
+//! caller can ask for (API version; with or without evolvable enum members), so
+//! serving a 1000-record page is a matter of copying bytes.
 //!
 //! | module | what |
 //! |---|---|
-//! | [`generate`] | a record of any dataset from its index, time and version; the timeline |
+//! | [`generate`] | a record of any dataset from its index, time and version; the rows of a dataset |
+//! | `entities` | the tenant's users, groups, applications, policies: the same in every event |
 //! | `audit`, `signin`, `provisioning`, `legacy` | one record per the real schema of each report |
+//! | `risk` | Identity Protection's risk properties of a sign-in |
+//! | [`views`] | what each API version lists of a record; evolvable enum members |
 //! | `pools` | names, apps, places, user agents, and hostile strings to mix in |
 
 mod audit;
+pub(crate) mod entities;
 pub(crate) mod generate;
 mod legacy;
 mod pools;
 mod provisioning;
+mod risk;
 mod signin;
+pub(crate) mod views;
 
 use std::cmp::Reverse;
 use std::sync::Arc;
@@ -55,15 +61,10 @@ impl SignInType {
             SignInType::ManagedIdentity => "managedIdentity",
         }
     }
-
-    /// The kind named by a `signInEventTypes` value.
-    pub(crate) fn from_event_type(name: &str) -> Option<SignInType> {
-        SignInType::ALL.into_iter().find(|k| k.event_type() == name)
-    }
 }
 
 /// One dataset of the emulated tenant. Each has its own records; the sign-in report has
-/// one per kind, because beta's `signInEventTypes` filter lists one kind at a time.
+/// one per kind; beta's `signInEventTypes` filter picks which are listed together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Dataset {
     /// Microsoft Graph `auditLogs/directoryAudits`.
@@ -136,56 +137,20 @@ impl Dataset {
         }
     }
 
-    /// Fields `$filter` may compare with `eq` (slash paths, as OData writes them).
-    pub(crate) fn eq_fields(self) -> &'static [&'static str] {
-        match self {
-            Dataset::DirectoryAudits => &[
-                "id",
-                "category",
-                "result",
-                "activityDisplayName",
-                "loggedByService",
-                "operationType",
-                "correlationId",
-                "initiatedBy/user/id",
-                "initiatedBy/user/userPrincipalName",
-                "initiatedBy/user/displayName",
-                "initiatedBy/app/appId",
-                "initiatedBy/app/displayName",
-            ],
-            Dataset::SignIns(_) => &[
-                "id",
-                "userId",
-                "userPrincipalName",
-                "userDisplayName",
-                "appId",
-                "appDisplayName",
-                "ipAddress",
-                "clientAppUsed",
-                "correlationId",
-                "conditionalAccessStatus",
-                "isInteractive",
-                "resourceId",
-                "resourceDisplayName",
-                "status/errorCode",
-            ],
-            Dataset::Provisioning => &[
-                "id",
-                "jobId",
-                "cycleId",
-                "changeId",
-                "provisioningAction",
-                "provisioningStatusInfo/status",
-            ],
-            // The legacy reports filter on their time field only.
-            Dataset::AuditEvents => &[],
-            Dataset::SigninEvents => &[
-                "userId",
-                "userPrincipalName",
-                "appId",
-                "appDisplayName",
-                "loginStatus",
-            ],
+    /// Whether the service writes the time in whole seconds (sign-ins, provisioning)
+    /// rather than with seven fractional digits.
+    pub(crate) fn whole_seconds(self) -> bool {
+        matches!(self, Dataset::SignIns(_) | Dataset::Provisioning)
+    }
+
+    /// The time a record of this dataset can have at `ticks`: cut to the second where
+    /// the service writes whole seconds, so the time written and the time filtered on
+    /// are the same.
+    pub(crate) fn at(self, ticks: Ticks) -> Ticks {
+        if self.whole_seconds() {
+            ticks - ticks.rem_euclid(crate::time::TICKS_PER_SECOND)
+        } else {
+            ticks
         }
     }
 
@@ -201,14 +166,35 @@ impl Dataset {
     }
 }
 
-/// A plain field value that `eq` can compare, extracted once when the record is made.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum AttrValue {
-    Str(String),
-    Int(i64),
-    Bool(bool),
-    /// JSON null, or no such field.
-    Null,
+/// Which rendering of a record a caller gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct View {
+    /// Graph v1.0 rather than beta (and the legacy API).
+    pub v1: bool,
+    /// The request sent `Prefer: include-unknown-enum-members`.
+    pub prefer: bool,
+}
+
+impl View {
+    /// What `--dump` and `/_emulator/truth` give unless asked otherwise: what aad-fetch
+    /// asks for by default (v1.0 audit logs and provisioning, beta sign-ins of every
+    /// kind, whose v1.0 form lacks beta's properties), without `Prefer`.
+    pub(crate) fn default_for(dataset: Dataset) -> View {
+        View {
+            v1: matches!(dataset, Dataset::DirectoryAudits | Dataset::Provisioning),
+            prefer: false,
+        }
+    }
+}
+
+/// The renderings of one record that differ: beta as the full form, the others only
+/// where they are not the same bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Bodies {
+    pub beta: Bytes,
+    pub beta_plain: Option<Bytes>,
+    pub v1: Option<Bytes>,
+    pub v1_plain: Option<Bytes>,
 }
 
 /// One version of one record, rendered.
@@ -217,22 +203,28 @@ pub(crate) struct Record {
     /// The event time in 100 ns ticks since the Unix epoch.
     pub ticks: Ticks,
     pub id: Arc<str>,
-    /// 0 for the first publication, 1 for a republished copy.
+    /// 0 for the first publication, 1 for a republished copy, 2 and up for further
+    /// rows of a sign-in the service lists split.
     pub version: u32,
-    /// Compact JSON, as beta (and the legacy API) returns it.
-    pub body: Bytes,
-    /// Compact JSON as v1.0 returns it, where it differs from beta.
-    pub v1_body: Option<Bytes>,
-    /// Values of [`Dataset::eq_fields`], in that order.
-    pub attrs: Vec<AttrValue>,
+    /// The dataset the record belongs to (the sign-in kind, where listings merge them).
+    pub dataset: Dataset,
+    pub bodies: Bodies,
 }
 
 impl Record {
-    /// The rendering for an API version.
-    pub(crate) fn body_for(&self, v1: bool) -> &Bytes {
-        match (&self.v1_body, v1) {
-            (Some(b), true) => b,
-            _ => &self.body,
+    /// The rendering for a caller.
+    pub(crate) fn body(&self, view: View) -> &Bytes {
+        let b = &self.bodies;
+        match (view.v1, view.prefer) {
+            (false, true) => &b.beta,
+            (false, false) => b.beta_plain.as_ref().unwrap_or(&b.beta),
+            (true, true) => b.v1.as_ref().unwrap_or(&b.beta),
+            (true, false) => b
+                .v1_plain
+                .as_ref()
+                .or(b.v1.as_ref())
+                .or(b.beta_plain.as_ref())
+                .unwrap_or(&b.beta),
         }
     }
 
@@ -240,21 +232,31 @@ impl Record {
     pub(crate) fn key(&self) -> Key {
         (Reverse(self.ticks), self.id.clone(), self.version)
     }
-
-    /// The value of one of the dataset's `eq` fields.
-    pub(crate) fn attr(&self, dataset: Dataset, field: &str) -> Option<&AttrValue> {
-        let at = dataset.eq_fields().iter().position(|f| *f == field)?;
-        self.attrs.get(at)
-    }
 }
 
-/// What the generators need to know about the tenant: records name it.
+/// What the generators need to know about the tenant: records name it and its
+/// entities.
 #[derive(Debug, Clone)]
 pub(crate) struct GenContext {
     pub seed: u64,
     pub tenant_id: String,
     /// For user principal names.
     pub domain: String,
+    pub entities: Arc<entities::Entities>,
+    /// The tenant has no Entra ID P2: risk levels and details are `hidden`.
+    pub risk_hidden: bool,
+}
+
+impl GenContext {
+    pub(crate) fn new(seed: u64, tenant_id: &str, domain: &str, risk_hidden: bool) -> GenContext {
+        GenContext {
+            seed,
+            tenant_id: tenant_id.to_string(),
+            domain: domain.to_string(),
+            entities: Arc::new(entities::Entities::new(seed, tenant_id, domain)),
+            risk_hidden,
+        }
+    }
 }
 
 /// Position in a dataset: (time descending, id ascending, version ascending). A

@@ -79,14 +79,6 @@ pub(crate) const APPS: &[(&str, &str)] = &[
     ),
 ];
 
-pub(crate) const SERVICE_APPS: &[&str] = &[
-    "Microsoft Azure AD Group-Based Licensing",
-    "Microsoft Azure AD Connect",
-    "Azure AD Identity Governance",
-    "Microsoft Intune",
-    "Contoso HR Sync",
-];
-
 /// (city, state, country, latitude, longitude)
 pub(crate) const PLACES: &[(&str, &str, &str, f64, f64)] = &[
     ("Redmond", "Washington", "US", 47.6740, -122.1215),

@@ -104,6 +104,33 @@ const QUERY_VALUE_STRICT: &AsciiSet = &ODATA_QUERY
     .add(b'(')
     .add(b')');
 
+/// The query part of a Microsoft Graph next link, as the service writes it: the
+/// request's options in the order `$filter`, `$top`, `$orderBy`, then the others,
+/// each value form-encoded (`,` as `%2C`, `'` as `%27`, `/` as `%2F`, `:` as `%3A`,
+/// spaces as `+`), then the new skip token.
+pub(crate) fn graph_next_query(kept: &[(String, String)], token: &str) -> String {
+    let rank = |name: &str| match name.trim_start_matches('$').to_ascii_lowercase().as_str() {
+        "filter" => 0,
+        "top" => 1,
+        "orderby" => 2,
+        _ => 3,
+    };
+    let mut options: Vec<&(String, String)> = kept.iter().collect();
+    options.sort_by_key(|(name, _)| rank(name));
+    let mut query = String::new();
+    for (name, value) in options {
+        query.extend(
+            form_urlencoded::byte_serialize(name.as_bytes()).map(|s| s.replace("%24", "$")),
+        );
+        query.push('=');
+        query.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        query.push('&');
+    }
+    query.push_str("$skiptoken=");
+    query.push_str(token);
+    query
+}
+
 /// The query part of a next link: the original options and the new skip token.
 pub(crate) fn next_query(kept: &[(String, String)], token: &str, strict: bool) -> String {
     let set = if strict {
@@ -152,6 +179,22 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&first.encode()), Some(first));
         assert_eq!(Cursor::decode("not-a-token"), None);
+    }
+
+    #[test]
+    fn graph_next_links_order_and_encode_as_the_service() {
+        let kept = vec![
+            (
+                "$filter".to_string(),
+                "(signInEventTypes/any(t: t ne 'interactiveUser'))".to_string(),
+            ),
+            ("$orderBy".to_string(), "createdDateTime DESC".to_string()),
+            ("$top".to_string(), "10".to_string()),
+        ];
+        assert_eq!(
+            graph_next_query(&kept, "abc"),
+            "$filter=%28signInEventTypes%2Fany%28t%3A+t+ne+%27interactiveUser%27%29%29&$top=10&$orderBy=createdDateTime+DESC&$skiptoken=abc"
+        );
     }
 
     #[test]

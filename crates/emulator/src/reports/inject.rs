@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::listing::Listing;
-use super::throttle::THROTTLED;
+use super::throttle::{THROTTLED_CODE, throttled_message};
 use crate::faults::{FaultSettings, Faults, Injected};
 use crate::odata::filter::Filter;
 use crate::reply::{Reply, RequestIds};
@@ -40,16 +40,19 @@ pub(crate) fn before_page(
                 .fault("window"));
         }
     }
-    let injected = faults.next(req.path);
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    let injected = faults.next(&crate::endpoint::endpoint("GET", &segments));
     match injected {
         Some(Injected::Throttle) => {
             let retry_after = if settings.retry_after_date {
-                httpdate(SystemTime::now() + Duration::from_secs(settings.retry_after))
+                let wait = Duration::from_secs(settings.retry_after);
+                let now = SystemTime::now();
+                httpdate(now.checked_add(wait).unwrap_or(now))
             } else {
                 settings.retry_after.to_string()
             };
             Err(req
-                .error(429, "TooManyRequests", THROTTLED, ids)
+                .error(429, THROTTLED_CODE, &throttled_message(ids), ids)
                 .header("retry-after", retry_after)
                 .fault("throttle"))
         }

@@ -11,6 +11,8 @@ pub(crate) struct Listing<'a> {
     pub api: Api,
     /// Graph v1.0 rather than beta: v1.0 renders some records without beta's fields.
     pub v1: bool,
+    /// The request sent `Prefer: include-unknown-enum-members`.
+    pub prefer: bool,
     /// The dataset the path names (sign-ins: the interactive one; the filter may pick
     /// another kind).
     pub dataset: Dataset,
@@ -33,7 +35,9 @@ impl Listing<'_> {
 
     /// The reply to a refused listing.
     pub(crate) fn refuse(&self, refusal: &Refusal, ids: &RequestIds) -> Reply {
-        self.error(refusal.status, refusal.code, &refusal.message, ids)
+        let mut reply = self.error(refusal.status, refusal.code, &refusal.message, ids);
+        reply.reason.clone_from(&refusal.reason);
+        reply
     }
 }
 
@@ -43,6 +47,8 @@ pub(crate) struct Refusal {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// Why, where the service's message does not say (for the request log).
+    pub reason: Option<String>,
 }
 
 impl Refusal {
@@ -51,7 +57,13 @@ impl Refusal {
             status,
             code,
             message: message.into(),
+            reason: None,
         }
+    }
+
+    pub(crate) fn because(mut self, reason: impl Into<String>) -> Refusal {
+        self.reason = Some(reason.into());
+        self
     }
 }
 

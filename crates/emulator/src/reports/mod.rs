@@ -48,7 +48,7 @@ pub(crate) fn list(
         Ok(damage) => damage,
         Err(instead) => return instead,
     };
-    let page = page::select(&tenant.store, &query, req.v1, settings.empty_pages);
+    let page = page::select(&tenant.store, &query, settings.empty_pages);
     let body = render::body(
         &state.config,
         req,
@@ -56,8 +56,12 @@ pub(crate) fn list(
         page.records,
         page.next.as_ref(),
     );
-    let reply = Reply::graph_json(200, body)
-        .header("request-id", ids.request_id.clone())
-        .header("client-request-id", ids.client_request_id.clone());
+    let mut reply = Reply::graph_json(200, body);
+    if req.api == crate::auth::Api::Legacy {
+        // Graph answers get their ids in the handler, with the rest of Graph's headers.
+        reply = reply
+            .header("request-id", ids.request_id.clone())
+            .header("client-request-id", ids.client_request_id.clone());
+    }
     inject::damage(reply, damage)
 }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::validate::ValidQuery;
 use crate::odata::Cursor;
-use crate::store::Store;
+use crate::store::{PageQuery, Store};
 use crate::time::now_ticks;
 
 /// One page of a listing.
@@ -18,9 +18,11 @@ pub(crate) struct Page {
 }
 
 /// Publishes the live events due by now, then reads the page.
-pub(crate) fn select(store: &Store, query: &ValidQuery<'_>, v1: bool, empty_pages: bool) -> Page {
+pub(crate) fn select(store: &Store, query: &ValidQuery<'_>, empty_pages: bool) -> Page {
     let cursor = &query.cursor;
-    store.advance(query.dataset, now_ticks());
+    for dataset in &query.datasets {
+        store.advance(*dataset, now_ticks());
+    }
     if cursor.final_empty {
         return Page {
             records: Vec::new(),
@@ -33,28 +35,31 @@ pub(crate) fn select(store: &Store, query: &ValidQuery<'_>, v1: bool, empty_page
             records: Vec::new(),
             next: Some(Cursor {
                 after: cursor.after.clone(),
-                page: cursor.page + 1,
+                page: cursor.page.saturating_add(1),
                 final_empty: false,
             }),
         };
     }
     let page = store.page(
-        query.dataset,
-        &query.filter,
-        cursor.after.as_ref(),
-        query.top,
-        v1,
+        &query.datasets,
+        &PageQuery {
+            filter: &query.filter,
+            after: cursor.after.as_ref(),
+            top: query.top,
+            view: query.view,
+            policies: query.policies,
+        },
     );
     let next = if page.more {
         Some(Cursor {
             after: page.last.clone(),
-            page: cursor.page + 1,
+            page: cursor.page.saturating_add(1),
             final_empty: false,
         })
     } else if empty_pages {
         Some(Cursor {
             after: page.last.clone().or(cursor.after.clone()),
-            page: cursor.page + 1,
+            page: cursor.page.saturating_add(1),
             final_empty: true,
         })
     } else {

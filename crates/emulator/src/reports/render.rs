@@ -10,7 +10,12 @@ use super::listing::Listing;
 use crate::auth::Api;
 use crate::cli::NextLinkStyle;
 use crate::config::Config;
-use crate::odata::{Cursor, next_query};
+use crate::data::Dataset;
+use crate::odata::{Cursor, graph_next_query, next_query};
+
+/// The tip directoryAudits pages carry when no `$select` was given (v1.0 and beta
+/// Example 2, 2024).
+const AUDIT_TIP: &str = "Use $select to choose only the properties your app needs, as this can lead to performance improvements. For example: GET auditLogs/directoryAudits?$select=activityDateTime,activityDisplayName";
 
 /// The body of a page of `records`, with a link to `next` if there is one.
 pub(crate) fn body(
@@ -29,8 +34,17 @@ pub(crate) fn body(
     let link = next.map(|cursor| next_link(config, req, cursor));
     let size: usize = records.iter().map(|r| r.len() + 1).sum::<usize>() + 512;
     let mut out = BytesMut::with_capacity(size);
-    out.put_slice(b"{\"@odata.context\":");
+    // The legacy directory API (JSON light) names its metadata `odata.metadata`.
+    if style == NextLinkStyle::Odata {
+        out.put_slice(b"{\"odata.metadata\":");
+    } else {
+        out.put_slice(b"{\"@odata.context\":");
+    }
     out.put_slice(Value::from(context).to_string().as_bytes());
+    if req.api == Api::Graph && req.dataset == Dataset::DirectoryAudits && select.is_none() {
+        out.put_slice(b",\"@microsoft.graph.tips\":");
+        out.put_slice(Value::from(AUDIT_TIP).to_string().as_bytes());
+    }
     let link_json = link.as_ref().map(|l| Value::from(l.as_str()).to_string());
     if style != NextLinkStyle::Odata
         && let Some(link) = &link_json
@@ -92,7 +106,10 @@ fn next_link(config: &Config, req: &Listing<'_>, cursor: &Cursor) -> String {
                 .unwrap_or(req.base)
                 .trim_end_matches('/'),
             req.path,
-            next_query(&req.query.kept, &token, false)
+            match req.api {
+                Api::Legacy => next_query(&req.query.kept, &token, false),
+                _ => graph_next_query(&req.query.kept, &token),
+            }
         ),
         NextLinkStyle::Relative => format!(
             "{last_segment}?{}",

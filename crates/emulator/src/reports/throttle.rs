@@ -9,8 +9,17 @@ use crate::auth::bearer::Caller;
 use crate::budget::Budget;
 use crate::reply::{Reply, RequestIds};
 
-/// Graph's message for a 429, also sent with the injected ones of `--throttle-every`.
-pub(crate) const THROTTLED: &str = "Too many requests. This request is throttled. Please try again after the value specified in the Retry-After header.";
+/// The code of the reports' 429 (Microsoft's troubleshooting guide and captures of
+/// 2020 to 2022), also sent with the injected ones of `--throttle-every`.
+pub(crate) const THROTTLED_CODE: &str = "UnknownError";
+
+/// The reports' 429 message; it ends with a correlation id.
+pub(crate) fn throttled_message(ids: &RequestIds) -> String {
+    format!(
+        "This request is throttled. Please try again after the value (in seconds) specified in the Retry-After header. CorrelationId: {}",
+        ids.request_id
+    )
+}
 
 /// The reply when `caller` is over its budget; `None` admits the request (and counts it).
 pub(crate) fn over_budget(
@@ -25,12 +34,12 @@ pub(crate) fn over_budget(
     let (code, message) = match api {
         Api::Legacy => (
             "Request_ThrottledTemporarily",
-            "Your request is throttled temporarily. Please try after the value specified in the Retry-After header.",
+            "Your request is throttled temporarily. Please try after the value specified in the Retry-After header.".to_string(),
         ),
-        _ => ("TooManyRequests", THROTTLED),
+        _ => (THROTTLED_CODE, throttled_message(ids)),
     };
     Some(
-        api_error(api, 429, code, message, ids)
+        api_error(api, 429, code, &message, ids)
             .header("retry-after", seconds.max(1).to_string())
             .fault("rate-limit"),
     )

@@ -5,9 +5,9 @@
 
 use super::listing::{Listing, Refusal};
 use crate::auth::bearer::Caller;
-use crate::auth::{AUDIT_ROLE, Api, DIRECTORY_ROLE};
+use crate::auth::{AUDIT_ROLE, Api, DIRECTORY_ROLE, POLICY_ROLES};
 use crate::config::Config;
-use crate::data::{Dataset, SignInType};
+use crate::data::{Dataset, View};
 use crate::odata::Cursor;
 use crate::odata::filter::{self, Filter, Schema};
 use crate::store::Store;
@@ -15,16 +15,24 @@ use crate::store::Store;
 /// Default and largest page size, as the service's.
 const MAX_TOP: usize = 1000;
 
+/// ASP.NET OData's refusal of `$select` on signIns (captured 2022).
+const SELECT_NOT_ALLOWED: &str = "Query option 'Select' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.";
+
 /// A listing that passed every check: what to list, and how.
 pub(crate) struct ValidQuery<'a> {
-    /// The path's dataset, or the sign-in kind a `signInEventTypes` filter picked.
-    pub dataset: Dataset,
+    /// The datasets listed together: the path's, or on beta sign-ins the kinds the
+    /// `signInEventTypes` clause can select.
+    pub datasets: Vec<Dataset>,
     pub top: usize,
     pub filter: Filter,
     /// `$select`'s properties, each one the entity has.
     pub select: Option<Vec<&'a str>>,
     /// Where the page starts: at the top, or where the `$skiptoken` points.
     pub cursor: Cursor,
+    /// The rendering the caller gets.
+    pub view: View,
+    /// The caller may read conditional-access policies.
+    pub policies: bool,
 }
 
 /// Checks a listing request of `caller`; `store` knows the entities' properties.
@@ -40,18 +48,29 @@ pub(crate) fn query<'a>(
         api_version(req.query.api_version.as_deref())?;
     }
     let top = page_size(req.query.top.as_deref())?;
-    let properties = store.properties(req.dataset);
-    let filter = parse_filter(req, properties)?;
-    let dataset = filtered_dataset(&filter, req.dataset)?;
-    let select = selected(req.query.select.as_deref(), properties, dataset)?;
-    ordered(req.query.orderby.as_deref(), dataset)?;
+    let filter = parse_filter(req, store)?;
+    let datasets = match (&filter.kinds, req.dataset) {
+        (Some(kinds), Dataset::SignIns(_)) => kinds.iter().map(|k| Dataset::SignIns(*k)).collect(),
+        _ => vec![req.dataset],
+    };
+    let view = View {
+        v1: req.v1,
+        prefer: req.prefer,
+    };
+    let select = selected(req, store, view)?;
+    ordered(req.query.orderby.as_deref(), req.dataset)?;
     let cursor = start(req.query.skiptoken.as_deref())?;
     Ok(ValidQuery {
-        dataset,
+        datasets,
         top,
         filter,
         select,
         cursor,
+        view,
+        policies: caller
+            .roles
+            .iter()
+            .any(|r| POLICY_ROLES.contains(&r.as_str())),
     })
 }
 
@@ -65,14 +84,18 @@ fn permitted(api: Api, caller: &Caller) -> Result<(), Refusal> {
             .any(|r| r == DIRECTORY_ROLE || r == AUDIT_ROLE),
         _ => caller.roles.iter().any(|r| r == AUDIT_ROLE),
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(Refusal::new(
+    match (allowed, api) {
+        (true, _) => Ok(()),
+        (false, Api::Legacy) => Err(Refusal::new(
             403,
             "Authorization_RequestDenied",
             "Insufficient privileges to complete the operation.",
-        ))
+        )),
+        (false, _) => Err(Refusal::new(
+            403,
+            "Authentication_MSGraphPermissionMissing",
+            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
+        )),
     }
 }
 
@@ -106,8 +129,8 @@ fn api_version(version: Option<&str>) -> Result<(), Refusal> {
     }
 }
 
-/// `$top`: 1 to [`MAX_TOP`]; a number out of range and a non-number are refused with
-/// different codes.
+/// `$top`: 1 to [`MAX_TOP`]. Unverified what the service answers to other values;
+/// chosen: 400 `BadRequest`.
 fn page_size(top: Option<&str>) -> Result<usize, Refusal> {
     let Some(text) = top.map(str::trim) else {
         return Ok(MAX_TOP);
@@ -116,7 +139,7 @@ fn page_size(top: Option<&str>) -> Result<usize, Refusal> {
         Ok(n) if (1..=MAX_TOP as i64).contains(&n) => Ok(n as usize),
         Ok(_) => Err(Refusal::new(
             400,
-            "Request_UnsupportedQuery",
+            "BadRequest",
             format!(
                 "Invalid page size specified: '{text}'. Must be between 1 and {MAX_TOP} inclusive."
             ),
@@ -129,62 +152,60 @@ fn page_size(top: Option<&str>) -> Result<usize, Refusal> {
     }
 }
 
-/// `$filter`, checked against the entity's `properties`; blank is no filter.
-fn parse_filter(req: &Listing<'_>, properties: &[String]) -> Result<Filter, Refusal> {
+/// `$filter`, checked against what the list supports; blank is no filter. Every
+/// refusal is the service's "Invalid filter clause"; the reason goes to the log.
+fn parse_filter(req: &Listing<'_>, store: &Store) -> Result<Filter, Refusal> {
     let Some(text) = req.query.filter.as_deref().filter(|f| !f.trim().is_empty()) else {
-        return Ok(Filter::default());
+        return Ok(Filter::everything(req.dataset));
     };
     let schema = Schema {
         dataset: req.dataset,
-        properties,
-        event_types: req.api == Api::Graph && !req.v1 && matches!(req.dataset, Dataset::SignIns(_)),
+        v1: req.v1,
+        oldest: store.settings().oldest(),
     };
-    filter::parse(text, &schema).map_err(|e| Refusal::new(400, e.code, e.message))
+    filter::parse(text, &schema).map_err(|e| {
+        let refusal = match req.api {
+            Api::Legacy => Refusal::new(400, "Request_BadRequest", "Invalid filter clause"),
+            _ => Refusal::new(400, "BadRequest", "Invalid filter clause"),
+        };
+        refusal.because(e.reason)
+    })
 }
 
-/// Beta sign-ins: `signInEventTypes/any(...)` picks which kind of sign-in is listed.
-fn filtered_dataset(filter: &Filter, dataset: Dataset) -> Result<Dataset, Refusal> {
-    match (&filter.event_type, dataset) {
-        (Some(kind), Dataset::SignIns(_)) => match SignInType::from_event_type(kind) {
-            Some(kind) => Ok(Dataset::SignIns(kind)),
-            None => Err(Refusal::new(
-                400,
-                "BadRequest",
-                format!("The value '{kind}' is not a valid signInEventType."),
-            )),
-        },
-        (_, d) => Ok(d),
-    }
-}
-
-/// `$select`: a comma-separated list of the entity's top-level properties.
+/// `$select`: refused on signIns (as ASP.NET OData words it); elsewhere a
+/// comma-separated list of the version's own properties.
 fn selected<'a>(
-    select: Option<&'a str>,
-    properties: &[String],
-    dataset: Dataset,
+    req: &'a Listing<'_>,
+    store: &Store,
+    view: View,
 ) -> Result<Option<Vec<&'a str>>, Refusal> {
-    let Some(list) = select else {
+    let Some(list) = req.query.select.as_deref() else {
         return Ok(None);
     };
+    if req.api == Api::Graph && matches!(req.dataset, Dataset::SignIns(_)) {
+        return Err(Refusal::new(400, "BadRequest", SELECT_NOT_ALLOWED));
+    }
     let fields: Vec<&str> = list
         .split(',')
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .collect();
+    let properties = store.properties(req.dataset, view);
     if let Some(bad) = fields.iter().find(|f| !properties.iter().any(|p| p == *f)) {
         return Err(Refusal::new(
             400,
             "BadRequest",
             format!(
                 "Could not find a property named '{bad}' on type '{}'.",
-                dataset.entity_type()
+                req.dataset.entity_type()
             ),
         ));
     }
     Ok(Some(fields))
 }
 
-/// `$orderby`: only the order the report has anyway, newest first.
+/// `$orderby`: only the order the report has anyway, newest first. Unverified what
+/// the service answers to another; chosen: 400 `BadRequest`.
 fn ordered(orderby: Option<&str>, dataset: Dataset) -> Result<(), Refusal> {
     let Some(order) = orderby.map(str::trim) else {
         return Ok(());
@@ -195,13 +216,14 @@ fn ordered(orderby: Option<&str>, dataset: Dataset) -> Result<(), Refusal> {
     } else {
         Err(Refusal::new(
             400,
-            "Request_UnsupportedQuery",
+            "BadRequest",
             format!("Unsupported $orderby '{order}'; the report is ordered by '{wanted}'."),
         ))
     }
 }
 
-/// `$skiptoken`: a cursor this emulator made, or the first page.
+/// `$skiptoken`: a cursor this emulator made, or the first page. Anything else gets
+/// the body captured for an expired token (msgraph-sdk-powershell#1388).
 fn start(skiptoken: Option<&str>) -> Result<Cursor, Refusal> {
     match skiptoken {
         None => Ok(Cursor {
@@ -209,7 +231,12 @@ fn start(skiptoken: Option<&str>) -> Result<Cursor, Refusal> {
             page: 0,
             final_empty: false,
         }),
-        Some(token) => Cursor::decode(token)
-            .ok_or_else(|| Refusal::new(400, "UnknownError", "Invalid Skip Token.")),
+        Some(token) => Cursor::decode(token).ok_or_else(|| {
+            Refusal::new(
+                400,
+                "UnknownError",
+                "Invalid Skip Token, skip token is null",
+            )
+        }),
     }
 }

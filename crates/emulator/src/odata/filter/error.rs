@@ -1,35 +1,29 @@
-//! Why a filter was refused, in the service's words.
+//! Why a filter was refused. The service answers every refusal alike (400
+//! `BadRequest`, "Invalid filter clause"); the reason is kept for the request log and
+//! `--verbose`.
 
 use std::fmt;
 
-/// Why a filter was refused: an error code and a message, as the service words them.
+/// A refused filter and the reason, in the emulator's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FilterError {
-    /// `BadRequest` or `Request_UnsupportedQuery`.
-    pub code: &'static str,
-    pub message: String,
+    pub reason: String,
 }
 
 impl FilterError {
-    pub(super) fn syntax(text: &str, at: usize, what: &str) -> FilterError {
+    pub(crate) fn new(reason: impl Into<String>) -> FilterError {
         FilterError {
-            code: "BadRequest",
-            message: format!(
-                "Invalid filter clause: Syntax error at position {at} in '{text}': {what}."
-            ),
+            reason: reason.into(),
         }
     }
 
-    pub(super) fn unsupported(message: impl Into<String>) -> FilterError {
-        FilterError {
-            code: "Request_UnsupportedQuery",
-            message: message.into(),
-        }
+    pub(super) fn syntax(text: &str, at: usize, what: &str) -> FilterError {
+        FilterError::new(format!("syntax error at position {at} in '{text}': {what}"))
     }
 }
 
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        f.write_str(&self.reason)
     }
 }

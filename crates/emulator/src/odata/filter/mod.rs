@@ -1,20 +1,22 @@
-//! The `$filter` subset the reporting APIs accept, parsed and checked like the service.
+//! `$filter` as each audit-log list supports it, parsed, checked and evaluated as the
+//! service does.
 //!
-//! Accepted: comparisons on the dataset's time field (`eq ge gt le lt`, DateTimeOffset
-//! literals unquoted, date-only allowed), `eq`/`ne` and `startswith(field,'x')` on a few
-//! plain fields, `signInEventTypes/any(t: t eq '...')` (beta sign-ins), parentheses and
-//! `and`. Everything else is refused with the codes the service uses:
-//! `BadRequest` for syntax errors, unknown properties and type mismatches,
-//! `Request_UnsupportedQuery` for valid OData the report does not support (`or`, `not`,
-//! ranges on plain fields, functions, ...).
+//! Accepted: the property/operator pairs of each list's [`Schema`], `and`, `or` and
+//! parentheses, `startswith` (and `contains` on provisioning), lambdas over
+//! collections (`signInEventTypes/any(t: t eq 'servicePrincipal')`,
+//! `targetResources/any(t: t/id eq '...')`), unquoted DateTimeOffset literals (a date
+//! alone is midnight UTC) inside the retention window. Everything else (an unknown or
+//! unsupported property or operator, a type mismatch, a quoted datetime, a date before
+//! retention, bad syntax) is refused, and the service answers every refusal with 400
+//! `BadRequest` "Invalid filter clause".
 //!
 //! | module | what |
 //! |---|---|
 //! | `lexer` | the text as tokens |
-//! | `parser` | the grammar, and the checks against the report's [`Schema`] |
-//! | `schema` | what the report has and supports, and the refusals that follow from it |
+//! | `parser` | the grammar, checked against the [`Schema`] as it is read |
+//! | `schema` | what each list supports, property by property |
 //! | `evaluate` | the checked [`Filter`] and how a record is tested against it |
-//! | `error` | [`FilterError`](error::FilterError): a code and a message, as the service words them |
+//! | `error` | `FilterError`: why a filter was refused |
 
 mod error;
 mod evaluate;

@@ -1,123 +1,85 @@
-//! The grammar of the accepted `$filter` subset (`expression := term ('and' term)*`),
-//! checked against the report's [`Schema`] while it is parsed.
+//! The grammar of `$filter`, checked against the list's [`Schema`] while it is read:
+//!
+//! ```text
+//! expression := conjunction ('or' conjunction)*
+//! conjunction := term ('and' term)*
+//! term       := '(' expression ')' | function | lambda | comparison
+//! function   := ('startswith' | 'contains') '(' operand ',' string ')'
+//! lambda     := path '/any(' variable ':' expression ')'
+//! comparison := operand operator literal
+//! ```
 
 use super::error::FilterError;
-use super::evaluate::{Filter, Predicate};
+use super::evaluate::{Filter, Lit, Node, Op, Target};
 use super::lexer::{Kind, Token, tokenize};
-use super::schema::Schema;
-use crate::data::AttrValue;
-use crate::time::{Ticks, to_ticks};
+use super::schema::{self, CONTAINS, EQ, GE, GT, LE, LT, Prop, STARTS, Schema, Ty};
+use crate::time::checked_ticks;
 
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Eq,
-    Ne,
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
+/// Deeper nesting than this is refused (and cannot exhaust the stack).
+const MAX_DEPTH: usize = 32;
 
-impl Op {
-    fn parse(word: &str) -> Option<Op> {
-        Some(match word {
-            "eq" => Op::Eq,
-            "ne" => Op::Ne,
-            "gt" => Op::Gt,
-            "ge" => Op::Ge,
-            "lt" => Op::Lt,
-            "le" => Op::Le,
-            _ => return None,
-        })
-    }
-
-    fn kind_name(self) -> &'static str {
-        match self {
-            Op::Eq => "Equal",
-            Op::Ne => "NotEqual",
-            Op::Gt => "GreaterThan",
-            Op::Ge => "GreaterThanOrEqual",
-            Op::Lt => "LessThan",
-            Op::Le => "LessThanOrEqual",
-        }
-    }
-}
-
-/// A literal operand.
-#[derive(Debug, Clone, PartialEq)]
-enum Literal {
-    Time(Ticks),
-    Str(String),
-    Int(i64),
-    Bool(bool),
-    Null,
-}
-
-impl Literal {
-    fn edm_type(&self) -> &'static str {
-        match self {
-            Literal::Time(_) => "Edm.DateTimeOffset",
-            Literal::Str(_) => "Edm.String",
-            Literal::Int(_) => "Edm.Int32",
-            Literal::Bool(_) => "Edm.Boolean",
-            Literal::Null => "<null>",
-        }
-    }
-}
-
-/// Parses and checks a `$filter` value.
-pub(crate) fn parse(text: &str, schema: &Schema<'_>) -> Result<Filter, FilterError> {
+/// Parses and checks `text` against `schema`.
+pub(crate) fn parse(text: &str, schema: &Schema) -> Result<Filter, FilterError> {
     let tokens = tokenize(text)?;
     let mut parser = Parser {
         text,
         tokens,
         at: 0,
         schema,
-        filter: Filter::default(),
+        depth: 0,
+        lambda: None,
     };
-    parser.expression()?;
-    if let Some(tok) = parser.tokens.get(parser.at) {
+    let root = parser.expression()?;
+    if let Some(extra) = parser.peek() {
         return Err(FilterError::syntax(
             text,
-            tok.pos,
-            &format!("unexpected '{}'", tok.text),
+            extra.pos,
+            &format!("unexpected '{}'", extra.text),
         ));
     }
-    Ok(parser.filter)
+    Filter::new(root, schema)
+}
+
+/// The lambda being read: its variable and the collection it ranges over.
+#[derive(Clone, Copy)]
+struct Lambda<'v> {
+    var: &'v str,
+    prop: Prop,
 }
 
 struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token>,
     at: usize,
-    schema: &'a Schema<'a>,
-    filter: Filter,
+    schema: &'a Schema,
+    depth: usize,
+    lambda: Option<Lambda<'a>>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.at)
     }
 
     fn next(&mut self) -> Result<Token, FilterError> {
-        let tok = self.tokens.get(self.at).cloned().ok_or_else(|| {
-            FilterError::syntax(self.text, self.text.len(), "the expression ended early")
+        let token = self.tokens.get(self.at).cloned().ok_or_else(|| {
+            FilterError::syntax(self.text, self.text.len(), "unexpected end of the filter")
         })?;
         self.at += 1;
-        Ok(tok)
+        Ok(token)
     }
 
-    fn expect_token(&mut self, kind: Kind, what: &str) -> Result<Token, FilterError> {
-        let tok = self.next()?;
-        if std::mem::discriminant(&tok.kind) != std::mem::discriminant(&kind) {
-            return Err(FilterError::syntax(
+    fn expect(&mut self, kind: Kind, what: &str) -> Result<Token, FilterError> {
+        let token = self.next()?;
+        if token.kind == kind {
+            Ok(token)
+        } else {
+            Err(FilterError::syntax(
                 self.text,
-                tok.pos,
-                &format!("expected {what}, found '{}'", tok.text),
-            ));
+                token.pos,
+                &format!("expected {what}, found '{}'", token.text),
+            ))
         }
-        Ok(tok)
     }
 
     fn is_word(&self, word: &str) -> bool {
@@ -125,356 +87,369 @@ impl Parser<'_> {
             .is_some_and(|t| t.kind == Kind::Word && t.text.eq_ignore_ascii_case(word))
     }
 
-    /// expression := term ('and' term)*
-    fn expression(&mut self) -> Result<(), FilterError> {
-        self.term()?;
-        loop {
-            if self.is_word("and") {
-                self.at += 1;
-                self.term()?;
-            } else if self.is_word("or") {
-                return Err(FilterError::unsupported(format!(
-                    "Unsupported operator 'or' in filter clause for resource '{}'.",
-                    self.schema.resource()
-                )));
-            } else {
-                return Ok(());
-            }
+    fn expression(&mut self) -> Result<Node, FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterError::new("the filter is nested too deeply"));
         }
+        let mut any = vec![self.conjunction()?];
+        while self.is_word("or") {
+            self.at += 1;
+            any.push(self.conjunction()?);
+        }
+        self.depth -= 1;
+        Ok(if any.len() == 1 {
+            any.remove(0)
+        } else {
+            Node::Or(any)
+        })
     }
 
-    /// term := '(' expression ')' | function | lambda | comparison
-    fn term(&mut self) -> Result<(), FilterError> {
-        let tok = self.next()?;
-        match &tok.kind {
+    fn conjunction(&mut self) -> Result<Node, FilterError> {
+        let mut all = vec![self.term()?];
+        while self.is_word("and") {
+            self.at += 1;
+            all.push(self.term()?);
+        }
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Node::And(all)
+        })
+    }
+
+    fn term(&mut self) -> Result<Node, FilterError> {
+        let token = self.next()?;
+        match &token.kind {
             Kind::Open => {
-                self.expression()?;
-                self.expect_token(Kind::Close, "')'")?;
-                Ok(())
+                let inner = self.expression()?;
+                self.expect(Kind::Close, "')'")?;
+                Ok(inner)
             }
-            Kind::Word if tok.text.eq_ignore_ascii_case("not") => Err(FilterError::unsupported(
-                "Unsupported operator 'not' in filter clause.".to_string(),
-            )),
-            Kind::Word if self.peek().is_some_and(|t| t.kind == Kind::Open) => self.function(tok),
-            Kind::Word => self.comparison(tok),
+            Kind::Word if token.text.eq_ignore_ascii_case("not") => {
+                Err(FilterError::new("'not' is not supported"))
+            }
+            Kind::Word if self.peek().is_some_and(|t| t.kind == Kind::Open) => self.call(&token),
+            Kind::Word => self.comparison(&token),
             _ => Err(FilterError::syntax(
                 self.text,
-                tok.pos,
-                &format!("expected a property, found '{}'", tok.text),
+                token.pos,
+                &format!("expected a property, found '{}'", token.text),
             )),
         }
     }
 
-    fn function(&mut self, name: Token) -> Result<(), FilterError> {
-        if let Some(field) = name.text.strip_suffix("/any") {
-            return self.lambda(field, &name);
+    /// A function or a lambda: `name(` was seen.
+    fn call(&mut self, name: &Token) -> Result<Node, FilterError> {
+        if let Some(path) = name.text.strip_suffix("/any") {
+            return self.lambda(path);
         }
-        if !name.text.eq_ignore_ascii_case("startswith") {
-            return Err(FilterError::unsupported(format!(
-                "Unsupported function '{}' in filter clause.",
-                name.text
-            )));
-        }
-        self.expect_token(Kind::Open, "'('")?;
-        let field = self.expect_token(Kind::Word, "a property")?;
-        self.expect_token(Kind::Comma, "','")?;
-        let prefix = self.next()?;
-        let Kind::Str(prefix) = prefix.kind else {
-            return Err(FilterError::syntax(
-                self.text,
-                prefix.pos,
-                "startswith needs a string literal",
-            ));
-        };
-        self.expect_token(Kind::Close, "')'")?;
-        self.schema.check_plain_field(&field.text)?;
-        self.filter.predicates.push(Predicate::StartsWith {
-            field: field.text,
-            prefix,
-        });
-        Ok(())
-    }
-
-    /// `signInEventTypes/any(t: t eq 'value')`
-    fn lambda(&mut self, field: &str, name: &Token) -> Result<(), FilterError> {
-        if field != "signInEventTypes" {
-            self.schema.check_property(field)?;
-            return Err(self.schema.unsupported_property(field));
-        }
-        if !self.schema.event_types {
-            return Err(self.schema.unknown_property(field));
-        }
-        self.expect_token(Kind::Open, "'('")?;
-        let var = self.expect_token(Kind::Word, "a range variable")?;
-        self.expect_token(Kind::Colon, "':'")?;
-        let var_again = self.expect_token(Kind::Word, "the range variable")?;
-        if var_again.text != var.text {
-            return Err(FilterError::syntax(
-                self.text,
-                var_again.pos,
-                &format!("unknown identifier '{}'", var_again.text),
-            ));
-        }
-        let op = self.next()?;
-        if op.text != "eq" {
-            return Err(FilterError::unsupported(format!(
-                "Unsupported operator '{}' in signInEventTypes/any(); use eq.",
-                op.text
-            )));
-        }
-        let value = self.next()?;
-        let Kind::Str(value) = value.kind else {
-            return Err(FilterError::syntax(
-                self.text,
-                value.pos,
-                "expected a string literal",
-            ));
-        };
-        self.expect_token(Kind::Close, "')'")?;
-        if let Some(previous) = &self.filter.event_type
-            && previous != &value
-        {
-            // Two different kinds joined by 'and' select nothing; the service allows it.
-            self.filter.lower = Some(i64::MAX);
-        }
-        let _ = name;
-        self.filter.event_type = Some(value);
-        Ok(())
-    }
-
-    fn comparison(&mut self, field: Token) -> Result<(), FilterError> {
-        let op_tok = self.next()?;
-        let op = Op::parse(&op_tok.text.to_ascii_lowercase()).ok_or_else(|| {
-            FilterError::syntax(
-                self.text,
-                op_tok.pos,
-                &format!(
-                    "expected an operator (eq, ne, gt, ge, lt, le), found '{}'",
-                    op_tok.text
-                ),
-            )
-        })?;
-        let lit_tok = self.next()?;
-        let literal = self.literal(&lit_tok)?;
-        let name = field.text.as_str();
-        let dataset = self.schema.dataset;
-        if name == dataset.time_field() {
-            let Literal::Time(t) = literal else {
-                return Err(incompatible("Edm.DateTimeOffset", &literal, op));
-            };
-            let f = &mut self.filter;
-            let raise = |b: &mut Option<Ticks>, v: Ticks| *b = Some(b.map_or(v, |x| x.max(v)));
-            let lower_upper =
-                |b: &mut Option<Ticks>, v: Ticks| *b = Some(b.map_or(v, |x| x.min(v)));
-            match op {
-                Op::Ge => raise(&mut f.lower, t),
-                Op::Gt => raise(&mut f.lower, t.saturating_add(1)),
-                Op::Le => lower_upper(&mut f.upper, t),
-                Op::Lt => lower_upper(&mut f.upper, t.saturating_sub(1)),
-                Op::Eq => {
-                    raise(&mut f.lower, t);
-                    lower_upper(&mut f.upper, t);
-                }
-                Op::Ne => {
-                    return Err(FilterError::unsupported(format!(
-                        "Unsupported operator 'ne' for property '{name}'."
-                    )));
-                }
-            }
-            return Ok(());
-        }
-        self.schema.check_plain_field(name)?;
-        let negate = match op {
-            Op::Eq => false,
-            Op::Ne => true,
-            _ => {
-                return Err(FilterError::unsupported(format!(
-                    "Unsupported operator '{}' for property '{name}' of resource '{}'.",
-                    op_tok.text,
-                    self.schema.resource()
+        let (wanted, case_sensitive) = match name.text.to_ascii_lowercase().as_str() {
+            "startswith" => (STARTS, self.schema.case_sensitive_functions()),
+            "contains" => (CONTAINS, true),
+            other => {
+                return Err(FilterError::new(format!(
+                    "function '{other}' is not supported"
                 )));
             }
         };
-        let value = match literal {
-            Literal::Str(s) => AttrValue::Str(s),
-            Literal::Int(i) => AttrValue::Int(i),
-            Literal::Bool(b) => AttrValue::Bool(b),
-            Literal::Null => AttrValue::Null,
-            Literal::Time(_) => return Err(incompatible("Edm.String", &literal, op)),
+        self.expect(Kind::Open, "'('")?;
+        let operand = self.expect(Kind::Word, "a property")?;
+        let (target, prop) = self.target(&operand.text)?;
+        self.expect(Kind::Comma, "','")?;
+        let literal = self.next()?;
+        let Kind::Str(value) = literal.kind else {
+            return Err(FilterError::syntax(
+                self.text,
+                literal.pos,
+                "expected a string",
+            ));
         };
-        self.filter.predicates.push(Predicate::Equals {
-            field: name.to_string(),
-            value,
-            negate,
-        });
-        Ok(())
+        self.expect(Kind::Close, "')'")?;
+        let item_type = match prop.ty {
+            Ty::Strings => Ty::Str,
+            other => other,
+        };
+        if item_type != Ty::Str || prop.ops & wanted == 0 {
+            return Err(FilterError::new(format!(
+                "{} is not supported on '{}'",
+                name.text, operand.text
+            )));
+        }
+        Ok(match wanted {
+            STARTS => Node::StartsWith {
+                target,
+                prefix: value,
+                case_sensitive,
+            },
+            _ => Node::Contains {
+                target,
+                part: value,
+            },
+        })
     }
 
-    fn literal(&self, tok: &Token) -> Result<Literal, FilterError> {
-        match &tok.kind {
-            Kind::Str(s) => Ok(Literal::Str(s.clone())),
+    /// `path/any(var: expression)` over a collection property.
+    fn lambda(&mut self, path: &str) -> Result<Node, FilterError> {
+        if self.lambda.is_some() {
+            return Err(FilterError::new("lambdas cannot be nested"));
+        }
+        let prop = self
+            .schema
+            .prop(path)
+            .filter(|p| matches!(p.ty, Ty::Strings | Ty::Objects(_)))
+            .ok_or_else(|| FilterError::new(format!("'{path}' cannot be filtered with any()")))?;
+        self.expect(Kind::Open, "'('")?;
+        let var = self.expect(Kind::Word, "a range variable")?;
+        self.expect(Kind::Colon, "':'")?;
+        let var: &'a str = source_text(self.text, &var);
+        self.lambda = Some(Lambda { var, prop });
+        let body = self.expression()?;
+        self.lambda = None;
+        self.expect(Kind::Close, "')'")?;
+        Ok(Node::Any {
+            path: prop.path,
+            body: Box::new(body),
+        })
+    }
+
+    /// What an operand names: a property of the record, or inside a lambda the item
+    /// (`t`) or a property of it (`t/id`).
+    fn target(&self, name: &str) -> Result<(Target, Prop), FilterError> {
+        if let Some(lambda) = self.lambda {
+            let rest = match name.strip_prefix(lambda.var) {
+                Some("") => None,
+                Some(rest) => Some(rest.strip_prefix('/').ok_or_else(|| unknown(name))?),
+                None => return Err(unknown(name)),
+            };
+            return match (lambda.prop.ty, rest) {
+                (Ty::Strings, None) => Ok((Target::Item(None), lambda.prop)),
+                (Ty::Objects(members), Some(member)) => schema::member(members, member)
+                    .map(|p| (Target::Item(Some(p.path)), p))
+                    .ok_or_else(|| unknown(name)),
+                _ => Err(unknown(name)),
+            };
+        }
+        match self.schema.prop(name) {
+            Some(prop) if !matches!(prop.ty, Ty::Strings | Ty::Objects(_)) => {
+                Ok((Target::Field(prop.path), prop))
+            }
+            Some(_) => Err(FilterError::new(format!(
+                "'{name}' is a collection: use {name}/any(...)"
+            ))),
+            None => Err(unknown(name)),
+        }
+    }
+
+    fn comparison(&mut self, operand: &Token) -> Result<Node, FilterError> {
+        let (target, prop) = self.target(&operand.text)?;
+        let op_token = self.next()?;
+        let op = Op::parse(&op_token.text).ok_or_else(|| {
+            FilterError::syntax(
+                self.text,
+                op_token.pos,
+                &format!("expected an operator, found '{}'", op_token.text),
+            )
+        })?;
+        let literal_token = self.next()?;
+        let literal = self.literal(&literal_token)?;
+        let ty = match prop.ty {
+            Ty::Strings => Ty::Str,
+            other => other,
+        };
+        let bit = match op {
+            Op::Eq => EQ,
+            Op::Ne if ty == Ty::Time => 0,
+            Op::Ne => EQ,
+            Op::Gt => GT,
+            Op::Ge => GE,
+            Op::Lt => LT,
+            Op::Le => LE,
+        };
+        if prop.ops & bit == 0 {
+            return Err(FilterError::new(format!(
+                "'{}' is not supported on '{}'",
+                op_token.text, operand.text
+            )));
+        }
+        let literal = match (ty, literal) {
+            (Ty::Str, l @ (Lit::Str(_) | Lit::Null)) => l,
+            (Ty::Int, l @ (Lit::Int(_) | Lit::Null)) => l,
+            (Ty::Bool, l @ (Lit::Bool(_) | Lit::Null)) => l,
+            (Ty::Time, Lit::Time(t)) if t < self.schema.oldest => {
+                return Err(FilterError::new(format!(
+                    "'{}' is before the retention window",
+                    literal_token.text
+                )));
+            }
+            (Ty::Time, l @ Lit::Time(_)) => l,
+            (_, other) => {
+                return Err(FilterError::new(format!(
+                    "'{}' cannot be compared with {}",
+                    operand.text,
+                    other.describe()
+                )));
+            }
+        };
+        Ok(Node::Cmp {
+            target,
+            op,
+            literal,
+        })
+    }
+
+    fn literal(&self, token: &Token) -> Result<Lit, FilterError> {
+        match &token.kind {
+            Kind::Str(s) => Ok(Lit::Str(s.clone())),
             Kind::Number => {
-                if let Ok(i) = tok.text.parse::<i64>() {
-                    return Ok(Literal::Int(i));
+                if let Ok(i) = token.text.parse::<i64>() {
+                    return Ok(Lit::Int(i));
                 }
-                aad_common::time::parse_instant(&tok.text)
-                    .map(|t| Literal::Time(to_ticks(t)))
+                aad_common::time::parse_instant(&token.text)
+                    .and_then(checked_ticks)
+                    .map(Lit::Time)
                     .ok_or_else(|| {
                         FilterError::syntax(
                             self.text,
-                            tok.pos,
-                            &format!("'{}' is not a valid DateTimeOffset or number", tok.text),
+                            token.pos,
+                            &format!("'{}' is not a number or a DateTimeOffset", token.text),
                         )
                     })
             }
-            Kind::Word => match tok.text.as_str() {
-                "true" => Ok(Literal::Bool(true)),
-                "false" => Ok(Literal::Bool(false)),
-                "null" => Ok(Literal::Null),
+            Kind::Word => match token.text.as_str() {
+                "true" => Ok(Lit::Bool(true)),
+                "false" => Ok(Lit::Bool(false)),
+                "null" => Ok(Lit::Null),
                 _ => Err(FilterError::syntax(
                     self.text,
-                    tok.pos,
-                    &format!("expected a literal, found '{}'", tok.text),
+                    token.pos,
+                    &format!("expected a literal, found '{}'", token.text),
                 )),
             },
             _ => Err(FilterError::syntax(
                 self.text,
-                tok.pos,
-                &format!("expected a literal, found '{}'", tok.text),
+                token.pos,
+                &format!("expected a literal, found '{}'", token.text),
             )),
         }
     }
 }
 
-fn incompatible(expected: &str, literal: &Literal, op: Op) -> FilterError {
-    FilterError {
-        code: "BadRequest",
-        message: format!(
-            "A binary operator with incompatible types was detected. Found operand types '{expected}' and '{}' for operator kind '{}'.",
-            literal.edm_type(),
-            op.kind_name()
-        ),
-    }
+/// The range variable as a slice of the filter text (tokens own copies; the variable
+/// is compared against operand names, which are read from the same text).
+fn source_text<'t>(text: &'t str, token: &Token) -> &'t str {
+    text.get(token.pos..token.pos + token.text.len())
+        .unwrap_or_default()
+}
+
+fn unknown(name: &str) -> FilterError {
+    FilterError::new(format!("'{name}' cannot be filtered on here"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::{Dataset, SignInType};
+    use crate::time::{TICKS_PER_SECOND, to_ticks};
 
-    fn props(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
+    fn schema(dataset: Dataset, v1: bool) -> Schema {
+        Schema {
+            dataset,
+            v1,
+            oldest: to_ticks(aad_common::time::parse_instant("2026-01-01").unwrap()),
+        }
     }
 
     fn audit(text: &str) -> Result<Filter, FilterError> {
-        let properties = props(&[
-            "id",
-            "category",
-            "activityDateTime",
-            "resultReason",
-            "initiatedBy",
-            "result",
-        ]);
+        parse(text, &schema(Dataset::DirectoryAudits, true))
+    }
+
+    fn sign_ins(text: &str, v1: bool) -> Result<Filter, FilterError> {
         parse(
             text,
-            &Schema {
-                dataset: Dataset::DirectoryAudits,
-                properties: &properties,
-                event_types: false,
-            },
+            &schema(Dataset::SignIns(SignInType::InteractiveUser), v1),
         )
     }
 
     #[test]
-    fn half_open_window_becomes_inclusive_ticks() {
-        let f = audit("activityDateTime ge 2024-01-01T00:00:00Z and activityDateTime lt 2024-01-02T00:00:00.0000000Z").unwrap();
-        let lo = to_ticks(aad_common::time::parse_instant("2024-01-01").unwrap());
-        let hi = to_ticks(aad_common::time::parse_instant("2024-01-02").unwrap());
-        assert_eq!(f.lower, Some(lo));
-        assert_eq!(f.upper, Some(hi - 1));
+    fn a_half_open_window_becomes_inclusive_ticks() {
+        let f = audit("activityDateTime ge 2026-02-01T00:00:00Z and activityDateTime lt 2026-02-02T00:00:00.0000000Z").unwrap();
+        let lo = to_ticks(aad_common::time::parse_instant("2026-02-01").unwrap());
+        let hi = lo + 86_400 * TICKS_PER_SECOND;
+        assert_eq!((f.lower, f.upper), (Some(lo), Some(hi - 1)));
         let f =
-            audit("(activityDateTime gt 2024-01-01 and activityDateTime le 2024-01-02)").unwrap();
-        assert_eq!(f.lower, Some(lo + 1));
-        assert_eq!(f.upper, Some(hi));
+            audit("(activityDateTime gt 2026-02-01 and activityDateTime le 2026-02-02)").unwrap();
+        assert_eq!((f.lower, f.upper), (Some(lo + 1), Some(hi)));
+        // Inside `or`, a comparison bounds nothing.
+        let f = audit("activityDateTime ge 2026-02-01 or category eq 'x'").unwrap();
+        assert_eq!((f.lower, f.upper), (None, None));
     }
 
     #[test]
-    fn refusals_use_the_service_codes() {
-        assert_eq!(audit("activityDateTime ge").unwrap_err().code, "BadRequest");
-        assert_eq!(
-            audit("activityDateTime gee 2024-01-01").unwrap_err().code,
-            "BadRequest"
-        );
-        assert_eq!(audit("nosuch eq 'x'").unwrap_err().code, "BadRequest");
-        assert!(
-            audit("nosuch eq 'x'")
-                .unwrap_err()
-                .message
-                .contains("Could not find a property named 'nosuch'")
-        );
-        assert_eq!(
-            audit("resultReason eq 'x'").unwrap_err().code,
-            "Request_UnsupportedQuery"
-        );
-        assert_eq!(
-            audit("category eq 'a' or category eq 'b'")
-                .unwrap_err()
-                .code,
-            "Request_UnsupportedQuery"
-        );
-        assert_eq!(
-            audit("category gt 'a'").unwrap_err().code,
-            "Request_UnsupportedQuery"
-        );
-        assert_eq!(
-            audit("activityDateTime ge '2024-01-01'").unwrap_err().code,
-            "BadRequest"
-        );
-        assert_eq!(
-            audit("category eq 'unterminated").unwrap_err().code,
-            "BadRequest"
-        );
-        assert_eq!(audit("").unwrap_err().code, "BadRequest");
+    fn what_the_service_refuses() {
+        for text in [
+            "",
+            "activityDateTime ge",
+            "activityDateTime gee 2026-02-01",
+            "activityDateTime ge '2026-02-01'",
+            "activityDateTime ge 2025-01-01",
+            "activityDateTime ge -35000-01-01",
+            "activityDateTime ne 2026-02-01",
+            "resultReason eq 'x'",
+            "category gt 'a'",
+            "category eq 'unterminated",
+            "not category eq 'a'",
+            "contains(activityDisplayName,'user')",
+            "startswith(loggedByService,'Core')",
+            "targetResources/any(t: t/type eq 'User')",
+            "targetResources eq 'x'",
+            "(category eq 'a'",
+        ] {
+            assert!(audit(text).is_err(), "{text:?} is accepted");
+        }
+        for (text, v1) in [
+            ("status/errorCode eq '0'", true),
+            ("userPrincipalName eq 5", true),
+            ("signInEventTypes/any(t: t eq 'interactiveUser')", true),
+            ("riskEventTypes/any(r: r eq 'generic')", false),
+            ("signInEventTypes eq 'interactiveUser'", false),
+            (
+                "signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'servicePrincipal')",
+                false,
+            ),
+        ] {
+            assert!(sign_ins(text, v1).is_err(), "{text:?} is accepted");
+        }
     }
 
     #[test]
-    fn plain_field_predicates() {
-        let f = audit("category eq 'UserManagement' and startswith(initiatedBy/user/userPrincipalName,'adele')").unwrap();
-        assert_eq!(f.predicates.len(), 2);
-        let f = audit("category eq 'it''s'").unwrap();
+    fn event_type_clauses_pick_the_kinds() {
+        let kinds = |text: &str| sign_ins(text, false).unwrap().kinds;
+        assert_eq!(kinds("appId eq 'x'"), None);
         assert_eq!(
-            f.predicates[0],
-            Predicate::Equals {
-                field: "category".into(),
-                value: AttrValue::Str("it's".into()),
-                negate: false
-            }
+            kinds("signInEventTypes/any(t: t ne 'interactiveUser')"),
+            Some(vec![
+                SignInType::NonInteractiveUser,
+                SignInType::ServicePrincipal,
+                SignInType::ManagedIdentity
+            ])
+        );
+        assert_eq!(
+            kinds("appId eq 'x' and signInEventTypes/any(t:t eq 'managedIdentity')"),
+            Some(vec![SignInType::ManagedIdentity])
+        );
+        assert_eq!(
+            kinds("signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'noninteractiveUser')"),
+            Some(vec![
+                SignInType::InteractiveUser,
+                SignInType::NonInteractiveUser
+            ])
         );
     }
 
     #[test]
-    fn sign_in_event_types_only_on_beta() {
-        let properties = props(&["id", "createdDateTime", "signInEventTypes"]);
-        let beta = Schema {
-            dataset: Dataset::SignIns(SignInType::InteractiveUser),
-            properties: &properties,
-            event_types: true,
-        };
-        let f = parse(
-            "signInEventTypes/any(t: t eq 'nonInteractiveUser') and createdDateTime ge 2024-01-01",
-            &beta,
-        )
-        .unwrap();
-        assert_eq!(f.event_type.as_deref(), Some("nonInteractiveUser"));
-        let v1 = Schema {
-            event_types: false,
-            ..beta
-        };
-        assert_eq!(
-            parse("signInEventTypes/any(t: t eq 'x')", &v1)
-                .unwrap_err()
-                .code,
-            "BadRequest"
-        );
+    fn nesting_is_bounded() {
+        let deep = format!("{}appId eq 'x'{}", "(".repeat(200), ")".repeat(200));
+        assert!(sign_ins(&deep, true).is_err());
     }
 }
