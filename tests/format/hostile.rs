@@ -208,6 +208,7 @@ fn out_of_range_numbers_are_usage_errors() {
 /// address-space limit (`ulimit -v`) is no good test: how much of it glibc's malloc
 /// arenas take depends on the machine.
 #[test]
+#[allow(clippy::print_stderr, reason = "says why the test did not run")]
 fn threads_that_cannot_start_leave_fewer_threads_and_a_warning() {
     let root = Command::new("id")
         .arg("-u")
