@@ -24,8 +24,11 @@ impl Budget {
         }
     }
 
-    /// Admits a request from `client` under the budget, or says how long until it would
-    /// be admitted. Refused requests do not use the budget.
+    /// Admits a request from `client` that arrived at `now` under the budget, or says
+    /// how long until it would be admitted. Refused requests do not use the budget.
+    /// Requests are checked in the order threads reach them, which need not be the
+    /// order they arrived in: each is counted at its arrival, and judged by the
+    /// requests that arrived before it.
     pub(crate) fn admit(&self, client: &str, now: Instant) -> Result<(), Duration> {
         let Some(rate) = self.rate else {
             return Ok(());
@@ -34,15 +37,21 @@ impl Budget {
         let log = windows.entry(client.to_string()).or_default();
         while log
             .front()
-            .is_some_and(|&t| now.duration_since(t) >= rate.per)
+            .is_some_and(|&t| now.saturating_duration_since(t) >= rate.per)
         {
             log.pop_front();
         }
-        if log.len() < rate.count as usize {
-            log.push_back(now);
+        let before = log.partition_point(|&t| t <= now);
+        let in_window = log
+            .iter()
+            .take(before)
+            .filter(|&&t| now.duration_since(t) < rate.per)
+            .count();
+        if in_window < rate.count as usize {
+            log.insert(before, now);
             return Ok(());
         }
-        let oldest = log.front().copied().unwrap_or(now);
+        let oldest = log[before - in_window];
         Err(rate.per.saturating_sub(now.duration_since(oldest)))
     }
 }

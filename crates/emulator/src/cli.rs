@@ -147,6 +147,11 @@ pub struct Args {
     #[arg(help_heading = "Tenant", long, value_name = "N", default_value_t = 1)]
     pub tenants: usize,
 
+    /// With --tenants: every tenant's application has the first tenant's client id, as
+    /// one multi-tenant application consented in each tenant (secrets stay per tenant).
+    #[arg(help_heading = "Tenant", long, requires = "tenants")]
+    pub multi_tenant_app: bool,
+
     /// Client id of the application that holds AuditLog.Read.All.
     #[arg(
         help_heading = "Tenant",
@@ -296,7 +301,7 @@ Managed identity: GET /metadata/identity/oauth2/token?api-version=2018-02-01&res
 Microsoft Graph: GET /{v1.0,beta}/auditLogs/{directoryAudits,signIns,provisioning}, with $filter, $top (1 to 1000, default 1000), $select (not on signIns), $orderby (the time field, desc), $skiptoken.\n\
 Signing keys: GET /{tenant}/discovery/v2.0/keys (v2 discovery's jwks_uri), GET /common/discovery/keys and /{tenant}/discovery/keys (v1).\n\
 Legacy Azure AD Graph: GET /{tenant}/reports/{auditEvents,signinEvents}?api-version=beta, GET /{tenant}/reports?api-version=beta, GET /{tenant}/reports/$metadata?api-version=beta.\n\
-Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (every visible row as NDJSON, rendered as --dump renders it; &version=v1.0 or beta picks the version, &prefer=1 keeps evolvable enum members), GET /_emulator/requests (the last 10,000 requests as NDJSON, secrets redacted), GET /_emulator/stats, GET /_emulator/federated-token?subject=S.",
+Test support (no faults, no authentication): GET /_emulator/truth?report=NAME (every visible row as NDJSON, rendered as --dump renders it; &version=v1.0 or beta picks the version, &prefer=1 keeps evolvable enum members), GET /_emulator/requests (the last 10,000 requests as NDJSON, secrets redacted, each with received_ms, the real clock in milliseconds), GET /_emulator/stats, GET /_emulator/federated-token?subject=S.",
     ),
     (
         "FAULTS",

@@ -43,6 +43,8 @@ pub struct Config {
     pub(crate) tenants: usize,
     /// `--no-p2`.
     pub(crate) no_p2: bool,
+    /// `--multi-tenant-app`: every tenant's application has the first one's client id.
+    pub(crate) multi_tenant_app: bool,
 }
 
 /// One served tenant: who it is and how its data is made.
@@ -249,6 +251,7 @@ impl Config {
             verbose: args.verbose,
             tenants: args.tenants,
             no_p2: args.no_p2,
+            multi_tenant_app: args.multi_tenant_app,
         })
     }
 }
@@ -270,7 +273,12 @@ impl Config {
         let seed = self.store.context.seed;
         let mut rng = crate::rng::Rng::for_item(seed, 0x7e4a, index as u64);
         let tenant_id = rng.guid();
-        let client_id = rng.guid();
+        let own_client_id = rng.guid();
+        let client_id = if self.multi_tenant_app {
+            self.client_id.clone()
+        } else {
+            own_client_id
+        };
         let number = index + 1;
         let domain = match self.tenant_domain.split_once('.') {
             Some((name, rest)) => format!("{name}{number}.{rest}"),

@@ -122,6 +122,7 @@ fn answer(
         body,
         base,
         host,
+        received: started,
     };
     let mut routed = routes::route(state, &incoming, &ids, now);
     let graph = path.starts_with("/v1.0/") || path.starts_with("/beta/");

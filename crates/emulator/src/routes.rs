@@ -31,6 +31,9 @@ pub(crate) struct Incoming<'a> {
     pub base: &'a str,
     /// `host[:port]`.
     pub host: &'a str,
+    /// When the request arrived: its budget counts it then, however long it waited for
+    /// a thread (as the service counts a request when it arrives).
+    pub received: std::time::Instant,
 }
 
 impl Incoming<'_> {
@@ -62,6 +65,13 @@ struct Call<'a> {
     now: i64,
 }
 
+/// When `received` was, in milliseconds since the epoch on the real clock.
+fn received_ms(received: std::time::Instant) -> u64 {
+    (std::time::SystemTime::now() - received.elapsed())
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Picks the endpoint by method and path, as the services match them (an unknown Graph
 /// segment is a 400 there, not a 404), and notes what the request log keeps of it.
 pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i64) -> Routed {
@@ -89,6 +99,8 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, ids: &RequestIds, now: i6
         "authorization": req.header("authorization").and_then(|h| h.split_whitespace().next()).map(str::to_ascii_lowercase),
         "client_request_id": ids.client_request_id,
         "tenant": tenant.directory.tenant_id,
+        // The real clock (not --now), for tests of pacing across processes.
+        "received_ms": received_ms(req.received),
     });
     let endpoint = endpoint(req.method, &segments);
     let reply = match (req.method, segments.as_slice()) {
@@ -214,7 +226,9 @@ fn graph_report(
         );
     };
     log["tenant"] = json!(tenant.directory.tenant_id);
-    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids) {
+    if let Some(reply) =
+        throttle::over_budget(&tenant.budget, Api::Graph, &caller, ids, req.received)
+    {
         return reply;
     }
     let listing = Listing {
@@ -268,7 +282,9 @@ fn legacy(call: &Call<'_>, path_tenant: &str, name: Option<&str>, log: &mut Valu
             );
         }
     };
-    if let Some(reply) = throttle::over_budget(&tenant.budget, Api::Legacy, &caller, ids) {
+    if let Some(reply) =
+        throttle::over_budget(&tenant.budget, Api::Legacy, &caller, ids, req.received)
+    {
         return reply;
     }
     let listing = Listing {

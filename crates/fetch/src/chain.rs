@@ -133,8 +133,11 @@ impl Chains {
             self.pace();
             let now = chrono::Utc::now().timestamp();
             let token = self.tokens.bearer(now).map_err(Stop::Fatal)?.clone();
-            let outcome = self.client.get(&url, &token, &self.progress);
+            let (outcome, pause) = self.client.get(&url, &token, &self.progress);
             self.pacer.sent(Instant::now());
+            if let Some(pause) = pause {
+                self.pacer.pause(pause);
+            }
             let (kind, detail, retry_after) = match outcome {
                 Outcome::Body(body) => {
                     if let Some((seq, previous, before)) = unconfirmed.take()
@@ -333,19 +336,22 @@ impl Chains {
         )
     }
 
-    /// Waits for the request budget.
+    /// Waits for the request budget, until a slot is taken: after a wait another
+    /// process of the group may have taken the slot that freed.
     fn pace(&mut self) {
-        let wait = self.pacer.wait(Instant::now());
-        if wait.is_zero() {
-            return;
+        loop {
+            let wait = self.pacer.wait(Instant::now());
+            if wait.is_zero() {
+                return;
+            }
+            if wait >= Duration::from_millis(500) {
+                self.progress.note(format!(
+                    "pacing to the request budget, next request in {}",
+                    seconds(wait)
+                ));
+            }
+            std::thread::sleep(wait);
         }
-        if wait >= Duration::from_millis(500) {
-            self.progress.note(format!(
-                "pacing to the request budget, next request in {}",
-                seconds(wait)
-            ));
-        }
-        std::thread::sleep(wait);
     }
 }
 

@@ -17,6 +17,7 @@ use aad_common::time::{RateSetting, format_duration, parse_duration};
 use aad_http::Compression;
 use clap::{Parser, ValueEnum};
 
+use crate::rate_group::GroupRule;
 use crate::window::MAX_DURATION;
 
 /// Microsoft Graph API version.
@@ -28,6 +29,17 @@ pub(crate) enum GraphVersion {
     /// The beta API (needed for the non-interactive, service principal and managed
     /// identity sign-ins).
     Beta,
+}
+
+/// What `--if-locked` does when another run holds the state file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IfLocked {
+    /// Exit 7 with an error.
+    Fail,
+    /// Exit 0 at once, with one line on stderr.
+    Skip,
+    /// Wait until the other run ends, then run.
+    Wait,
 }
 
 /// Which records `--state` runs skip as already emitted.
@@ -221,6 +233,23 @@ pub struct Args {
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub(crate) state: Option<PathBuf>,
 
+    /// With --state, when another run holds the state file: fail, skip or wait.
+    ///
+    /// For schedules whose runs may overlap (a cron job that sometimes outlasts its
+    /// interval). fail: exit 7 with an error, as without this flag. skip: exit 0 at
+    /// once, fetching nothing, after one line on stderr ("aad-fetch: skipped: ... is
+    /// locked by another run (pid N)"; -q silences it). wait: wait until the other run
+    /// ends (its lock is released however it ends, even when killed), then run.
+    #[arg(
+        help_heading = "Output",
+        long,
+        value_enum,
+        value_name = "WHAT",
+        default_value = "fail",
+        requires = "state"
+    )]
+    pub(crate) if_locked: IfLocked,
+
     /// With --state: the window ends this long before now (late events settle).
     #[arg(help_heading = "Output", long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
     pub(crate) lag: Duration,
@@ -275,9 +304,40 @@ pub struct Args {
     )]
     pub(crate) tenant: Option<String>,
 
-    /// Request budget, a sliding window ('off' to disable).
+    /// Request budget, a sliding window ('off' to disable), shared by --rate-group.
+    ///
+    /// At most N requests go out in any window of DURATION (plus 50 ms), counted
+    /// together by every aad-fetch process of the same --rate-group on this machine:
+    /// two reports of one tenant pulled in parallel, or two overlapping cron jobs, stay
+    /// within the service's budget (5 requests per 10 seconds per application and
+    /// tenant) together. Processes of one group should give the same --rate.
     #[arg(help_heading = "Network", long, value_name = "N/DURATION", default_value = "5/10s", value_parser = rate)]
     pub(crate) rate: RateSetting,
+
+    /// Which processes share one --rate budget: tenant, app, none, or a name.
+    ///
+    /// tenant (the default): processes whose tokens name the same authority, tenant
+    /// and application (the claims iss, tid, and appid or azp) and that call the same
+    /// Graph host: the service's own unit. app: the same application in any tenant, for
+    /// a budget per application across tenants. none: this process paces only itself.
+    /// Any other name: every process giving that name shares, whatever its token. A
+    /// token without claims (not a JWT) cannot be grouped by tenant or app; that
+    /// process paces only itself (-v says so). A throttled answer (429, or 503 with
+    /// Retry-After) pauses the whole group for its Retry-After (at most an hour); so
+    /// does an answer whose RateLimit-Remaining is 0, until its RateLimit-Reset.
+    #[arg(help_heading = "Network", long, value_name = "GROUP", default_value = "tenant", value_parser = GroupRule::parse)]
+    pub(crate) rate_group: GroupRule,
+
+    /// Where shared budgets are kept (default $XDG_RUNTIME_DIR/aad-fetch/rate).
+    ///
+    /// One small file per group, named by a hash of its key, holding the send times of
+    /// the last window and a pause, and locked only while it is read and rewritten (a
+    /// process killed meanwhile releases it). Without $XDG_RUNTIME_DIR the directory is
+    /// aad-fetch-UID/rate in the temporary directory. Directories are created private
+    /// (0700); one that belongs to another user or that others may write is refused
+    /// (status 7). A damaged file is taken as empty, with a warning.
+    #[arg(help_heading = "Network", long, value_name = "DIR")]
+    pub(crate) rate_dir: Option<PathBuf>,
 
     /// Give up when retries have made no progress for this long.
     #[arg(help_heading = "Network", long, value_name = "DURATION", default_value = "15m", value_parser = duration)]

@@ -64,8 +64,14 @@ impl Client {
         Client { agent }
     }
 
-    /// GETs `url` with the bearer token.
-    pub(crate) fn get(&self, url: &str, token: &Secret, progress: &Progress) -> Outcome {
+    /// GETs `url` with the bearer token. Returns what the answer means, and how long
+    /// every process sharing this budget should pause, when the service said so.
+    pub(crate) fn get(
+        &self,
+        url: &str,
+        token: &Secret,
+        progress: &Progress,
+    ) -> (Outcome, Option<Duration>) {
         let request_id = request_id();
         let authorization = format!("Bearer {}", token.expose());
         let request = Request {
@@ -87,11 +93,31 @@ impl Client {
                     reply.body.len(),
                     reply.elapsed.as_millis()
                 ));
-                outcome(reply)
+                let pause = group_pause(&reply);
+                (outcome(reply), pause)
             }
-            Err(failure) => transport_failure(url, &failure, progress),
+            Err(failure) => (transport_failure(url, &failure, progress), None),
         }
     }
+}
+
+/// How long the whole group should wait after this answer: a 429's (or 509's, or a
+/// 503's) `Retry-After`, or, on any answer, `RateLimit-Reset` when `RateLimit-Remaining`
+/// is 0. Microsoft documents neither pair for the reporting APIs; the IETF pair costs
+/// nothing to honour should the service (or a proxy) send it.
+fn group_pause(reply: &Reply) -> Option<Duration> {
+    if matches!(reply.status, 429 | 503 | 509)
+        && let Some(wait) = reply.retry_after()
+    {
+        return Some(wait);
+    }
+    let remaining = reply.header("ratelimit-remaining")?.trim();
+    let reset = reply.header("ratelimit-reset")?.trim();
+    (remaining == "0")
+        .then(|| reset.parse::<u64>().ok())
+        .flatten()
+        .filter(|&seconds| seconds > 0)
+        .map(Duration::from_secs)
 }
 
 /// What a whole response means.
@@ -184,6 +210,38 @@ fn request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn reply(status: u16, headers: &[(&'static str, &'static str)]) -> Reply {
+        let mut map = ureq::http::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        Reply {
+            status,
+            headers: map,
+            body: Vec::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn throttled_answers_and_a_spent_budget_pause_the_group() {
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(group_pause(&reply(429, &[("retry-after", "7")])), secs(7));
+        assert_eq!(group_pause(&reply(503, &[("retry-after", "3")])), secs(3));
+        assert_eq!(group_pause(&reply(503, &[])), None);
+        assert_eq!(group_pause(&reply(500, &[("retry-after", "3")])), None);
+        let spent = [("ratelimit-remaining", "0"), ("ratelimit-reset", "4")];
+        assert_eq!(group_pause(&reply(200, &spent)), secs(4));
+        let left = [("ratelimit-remaining", "2"), ("ratelimit-reset", "4")];
+        assert_eq!(group_pause(&reply(200, &left)), None);
+        let bad = [("ratelimit-remaining", "0"), ("ratelimit-reset", "soon")];
+        assert_eq!(group_pause(&reply(200, &bad)), None);
+        assert_eq!(
+            group_pause(&reply(200, &[("ratelimit-remaining", "0")])),
+            None
+        );
+    }
 
     #[test]
     fn request_ids_look_like_guids() {

@@ -20,7 +20,9 @@
 //! | `token_command` | running `--token-command`: its own process group, `--token-timeout`, limits, masked stderr |
 //! | `client` | one GET (through aad-http) and what its outcome means |
 //! | `page` | page parsing, next links, one-line records |
-//! | `pacing` | the request budget |
+//! | `pacing` | the request budget: this process's own window, or its group's |
+//! | `rate_group` | which processes share a budget (`--rate-group`), and where (`--rate-dir`) |
+//! | `shared_budget` | a group's budget file: send times, a pause, its lock |
 //! | `pipeline` | the fetch thread and the writer: one page in flight, unparsed handover, replies |
 //! | `fetcher` | the fetch thread: families, sweeps, what to do when a chain breaks, resuming |
 //! | `chain` | one chain of pages: retries, token renewal, next links that repeat |
@@ -50,11 +52,13 @@ mod page;
 mod pipeline;
 mod progress;
 mod questions;
+mod rate_group;
 mod record_fields;
 mod record_writer;
 mod reports;
 mod retries;
 mod settings;
+mod shared_budget;
 mod state;
 mod state_doc;
 mod sweep;
@@ -102,10 +106,13 @@ pub fn run() -> Result<()> {
     let target = settings.target(tokens.tenant())?;
     let progress = Arc::new(Progress::new(settings.progress, &target.label));
     let state = match &settings.state {
-        Some(path) => Some(StateFile::open(
-            path,
-            &target.identity(&settings.query, tenant.as_deref()),
-        )?),
+        Some(path) => {
+            let query = target.identity(&settings.query, tenant.as_deref());
+            match StateFile::open(path, &query, settings.if_locked, &progress)? {
+                Some(state) => Some(state),
+                None => return Ok(()),
+            }
+        }
         None => None,
     };
     let doc = state.as_ref().map(|s| &s.doc);
@@ -133,6 +140,8 @@ pub fn run() -> Result<()> {
         progress.log(note);
     }
     let agent = aad_http::agent(&settings.http, &[&target.url])?;
+    let shared =
+        rate_group::open_shared(&settings, tokens.current().expose(), &target.url, &progress)?;
     let mut writer_options = settings.writer;
     writer_options.local = target.local.clone();
     let mut writer = RecordWriter::open(
@@ -157,7 +166,7 @@ pub fn run() -> Result<()> {
         chains: Chains {
             client: client::Client::new(agent),
             tokens,
-            pacer: pacing::Pacer::new(settings.rate),
+            pacer: pacing::Pacer::new(settings.rate, shared, progress.clone()),
             retry_for: settings.retry_for,
             progress: progress.clone(),
             keep_api_version,

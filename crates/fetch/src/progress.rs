@@ -91,6 +91,14 @@ impl Progress {
         }
     }
 
+    /// A line that tells what the run did instead of its work (shown unless `-q`):
+    /// `aad-fetch: skipped: ...`.
+    pub(crate) fn outcome(&self, what: &str, message: &str) {
+        if !self.mode.quiet {
+            self.line(&format!("{NAME}: {what}: {}", printable(message)));
+        }
+    }
+
     /// A page was written.
     pub(crate) fn page(&self, written: u64, skipped: u64) {
         self.with(|c| {

@@ -20,9 +20,10 @@ use chrono::{DateTime, Utc};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, FromArgMatches as _};
 
-use crate::cli::{Args, Dedup, GraphVersion};
+use crate::cli::{Args, Dedup, GraphVersion, IfLocked};
 use crate::progress::Mode;
 use crate::questions::{LocalFilter, Questions};
+use crate::rate_group::{GroupRule, rate_dir};
 use crate::record_writer::WriterOptions;
 use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
@@ -40,6 +41,10 @@ pub(crate) struct Environment {
     pub(crate) stdin_is_terminal: bool,
     /// The progress line is drawn by default only on a terminal.
     pub(crate) stderr_is_terminal: bool,
+    /// `XDG_RUNTIME_DIR`: where shared budgets live by default.
+    pub(crate) runtime_dir: Option<PathBuf>,
+    /// The effective user id: budget directories must be its own.
+    pub(crate) uid: u32,
 }
 
 impl Environment {
@@ -49,6 +54,10 @@ impl Environment {
             access_token: std::env::var("AAD_ACCESS_TOKEN").ok(),
             stdin_is_terminal: aad_common::io::stdin_is_terminal(),
             stderr_is_terminal: aad_common::io::stderr_is_terminal(),
+            runtime_dir: std::env::var_os("XDG_RUNTIME_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            uid: rustix::process::geteuid().as_raw(),
         }
     }
 }
@@ -92,6 +101,14 @@ pub(crate) struct Settings {
     pub(crate) rate: Option<Rate>,
     /// `--retry-for`.
     pub(crate) retry_for: Duration,
+    /// `--rate-group`.
+    pub(crate) rate_group: GroupRule,
+    /// Where shared budgets live, and the directories on the way to check.
+    pub(crate) rate_dir: (PathBuf, Vec<PathBuf>),
+    /// The user the budget directories must belong to.
+    pub(crate) uid: u32,
+    /// `--if-locked`.
+    pub(crate) if_locked: IfLocked,
 }
 
 /// How the time window of the run is found.
@@ -200,6 +217,10 @@ pub(crate) fn resolve(
             RateSetting::Limit(rate) => Some(rate),
         },
         retry_for: args.retry_for,
+        rate_group: args.rate_group.clone(),
+        rate_dir: rate_dir(args.rate_dir.as_deref(), env.runtime_dir.clone(), env.uid),
+        uid: env.uid,
+        if_locked: args.if_locked,
     })
 }
 

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use aad_common::{Error, Result, Status};
 
+use crate::cli::IfLocked;
 use crate::identity::{QueryIdentity, StoredQuery};
+use crate::progress::Progress;
 use crate::state_doc::{JournalLine, StateDoc, VERSION};
 
 /// The journal is compacted when it exceeds this many times the snapshot...
@@ -44,17 +46,38 @@ pub(crate) struct StateFile {
 
 impl StateFile {
     /// Locks and reads the state file (or starts a new one, creating its directory
-    /// private to the user) for `query`.
-    pub(crate) fn open(path: &Path, query: &QueryIdentity) -> Result<StateFile> {
+    /// private to the user) for `query`. When another run holds it, `if_locked` says
+    /// what to do: `None` is a skipped run.
+    pub(crate) fn open(
+        path: &Path,
+        query: &QueryIdentity,
+        if_locked: IfLocked,
+        progress: &Progress,
+    ) -> Result<Option<StateFile>> {
         create_private_parent(path)?;
         let lock_path = sibling(path, ".lock");
-        let Some(lock) = lock_beside(&lock_path)? else {
-            return Err(Error::new(
-                Status::File,
-                format!("another aad-fetch run is using the state file '{}' (its lock '{}' is held)", path.display(), lock_path.display()),
-            )
-            .with_hint("runs on one state file must not overlap; make the scheduler skip a run while the previous one is still going"));
+        let lock = match lock_beside(&lock_path)? {
+            Some(lock) => lock,
+            None => {
+                let holder = holder(&lock_path);
+                match if_locked {
+                    IfLocked::Fail => return Err(Error::new(
+                        Status::File,
+                        format!("another aad-fetch run{holder} is using the state file '{}' (its lock '{}' is held)", path.display(), lock_path.display()),
+                    )
+                    .with_hint("runs on one state file must not overlap; make the scheduler skip a run while the previous one is still going (--if-locked skip or wait)")),
+                    IfLocked::Skip => {
+                        progress.outcome("skipped", &format!("the state file '{}' is locked by another run{holder}", path.display()));
+                        return Ok(None);
+                    }
+                    IfLocked::Wait => {
+                        progress.note(format!("waiting for another run{holder} to release the state file"));
+                        wait_for_lock(&lock_path)?
+                    }
+                }
+            }
         };
+        record_holder(&lock, &lock_path)?;
         let (doc, clean, snapshot_bytes, journal_bytes) = match std::fs::read(path) {
             Ok(bytes) => {
                 let (doc, clean) = read(path, &bytes)?;
@@ -93,7 +116,7 @@ impl StateFile {
         if !clean {
             state.compact()?;
         }
-        Ok(state)
+        Ok(Some(state))
     }
 
     /// Where the state file is: an `--output` file's lock names it as the owner.
@@ -156,6 +179,19 @@ impl StateFile {
         self.snapshot_bytes = text.len() as u64;
         self.journal_bytes = 0;
         Ok(())
+    }
+
+    /// [`StateFile::open`] failing when locked, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn open_or_fail(path: &Path, query: &QueryIdentity) -> Result<StateFile> {
+        let quiet = crate::progress::Mode {
+            draw: false,
+            verbose: false,
+            quiet: true,
+        };
+        let progress = Progress::new(quiet, "test");
+        StateFile::open(path, query, IfLocked::Fail, &progress)
+            .map(|s| s.expect("the state opens or fails"))
     }
 
     /// The size of the file: snapshot and journal.
@@ -260,6 +296,37 @@ pub(crate) fn lock_beside(lock_path: &Path) -> Result<Option<File>> {
         Err(TryLockError::WouldBlock) => Ok(None),
         Err(TryLockError::Error(e)) => Err(Error::file("lock", lock_path, e)),
     }
+}
+
+/// Opens the lock file `lock_path` and waits until its lock is free.
+fn wait_for_lock(lock_path: &Path) -> Result<File> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(lock_path)
+        .map_err(|e| Error::file("open lock file", lock_path, e))?;
+    lock.lock().map_err(|e| Error::file("lock", lock_path, e))?;
+    Ok(lock)
+}
+
+/// Writes this process's id into the state's lock file, for the message of a run
+/// that finds it locked.
+fn record_holder(mut lock: &File, lock_path: &Path) -> Result<()> {
+    lock.set_len(0)
+        .and_then(|()| lock.write_all(format!("{}\n", std::process::id()).as_bytes()))
+        .map_err(|e| Error::file("write lock file", lock_path, e))
+}
+
+/// ` (pid N)` when the lock file names the run that holds it.
+fn holder(lock_path: &Path) -> String {
+    std::fs::read(lock_path)
+        .ok()
+        .filter(|bytes| bytes.len() <= 32)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .map_or_else(String::new, |pid| format!(" (pid {pid})"))
 }
 
 /// `path` with `suffix` appended to its file name.

@@ -116,6 +116,12 @@ impl Tokens {
         matches!(self.source, Source::Command(..))
     }
 
+    /// The token at hand, as it is (for reading its claims; sending uses
+    /// [`Tokens::bearer`], which renews).
+    pub(crate) fn current(&self) -> &Secret {
+        &self.current.token
+    }
+
     /// The tenant the token names (`tid`), if known.
     pub(crate) fn tenant(&self) -> Option<&str> {
         self.current.tenant.as_deref()

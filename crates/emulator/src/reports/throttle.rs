@@ -21,14 +21,16 @@ pub(crate) fn throttled_message(ids: &RequestIds) -> String {
     )
 }
 
-/// The reply when `caller` is over its budget; `None` admits the request (and counts it).
+/// The reply when `caller` is over its budget; `None` admits the request (and counts it
+/// at `received`, when it arrived).
 pub(crate) fn over_budget(
     budget: &Budget,
     api: Api,
     caller: &Caller,
     ids: &RequestIds,
+    received: Instant,
 ) -> Option<Reply> {
-    let wait = budget.admit(&caller.client_id, Instant::now()).err()?;
+    let wait = budget.admit(&caller.client_id, received).err()?;
     // Whole seconds, rounded up: a client that waits exactly Retry-After is admitted.
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let (code, message) = match api {

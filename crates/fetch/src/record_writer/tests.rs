@@ -36,7 +36,7 @@ fn writer(dir: &Path, dedup: Dedup, time_field: &str, overlap: TimeDelta) -> Rec
         local: None,
         tenant: None,
     };
-    let state = StateFile::open(&dir.join("s.state"), &query).unwrap();
+    let state = StateFile::open_or_fail(&dir.join("s.state"), &query).unwrap();
     let undated = t("2024-01-01");
     let seen = Seen::for_run(dedup, Some(&state.doc.emitted), undated);
     RecordWriter::open(

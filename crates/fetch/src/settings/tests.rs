@@ -213,6 +213,7 @@ fn token_sources_come_from_flags_and_the_environment() {
         access_token: Some("abc".into()),
         stdin_is_terminal: true,
         stderr_is_terminal: false,
+        ..Environment::default()
     };
     let s = resolve_with(&["--token-command", "aad-token"], &env).unwrap();
     assert_eq!(

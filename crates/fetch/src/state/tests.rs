@@ -22,7 +22,7 @@ fn query(path: &str) -> QueryIdentity {
 fn reopen(path: &Path, q: &QueryIdentity) -> Result<StateFile> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        match StateFile::open(path, q) {
+        match StateFile::open_or_fail(path, q) {
             Err(e)
                 if e.to_string().contains("another aad-fetch run")
                     && std::time::Instant::now() < deadline =>
@@ -51,7 +51,7 @@ fn snapshot_and_journal_survive_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
     let q = query("/v1.0/x");
-    let mut state = StateFile::open(&path, &q).unwrap();
+    let mut state = StateFile::open_or_fail(&path, &q).unwrap();
     state.doc.checkpoint = Some("2024-01-01T00:00:00.0000000Z".into());
     state.compact().unwrap();
     let a = state.append(&page(1)).unwrap();
@@ -85,7 +85,7 @@ fn a_torn_last_line_is_ignored_and_the_file_repaired() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
     let q = query("/v1.0/x");
-    let mut state = StateFile::open(&path, &q).unwrap();
+    let mut state = StateFile::open_or_fail(&path, &q).unwrap();
     state.append(&page(1)).unwrap();
     drop(state);
     let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -111,7 +111,7 @@ fn a_damaged_line_before_the_last_is_a_file_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
     let q = query("/v1.0/x");
-    let mut state = StateFile::open(&path, &q).unwrap();
+    let mut state = StateFile::open_or_fail(&path, &q).unwrap();
     state.append(&page(1)).unwrap();
     state.append(&page(2)).unwrap();
     drop(state);
@@ -129,7 +129,7 @@ fn a_damaged_line_before_the_last_is_a_file_error_naming_it() {
 fn another_query_is_refused_showing_both() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
-    drop(StateFile::open(&path, &query("/v1.0/auditLogs/directoryAudits")).unwrap());
+    drop(StateFile::open_or_fail(&path, &query("/v1.0/auditLogs/directoryAudits")).unwrap());
     let err = reopen(&path, &query("/v1.0/auditLogs/signIns")).unwrap_err();
     assert_eq!(err.status(), Status::Usage);
     assert_eq!(
@@ -167,8 +167,8 @@ fn version_1_files_are_upgraded_on_open_and_newer_ones_refused() {
 fn a_second_open_is_refused_while_the_first_holds_the_lock() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
-    let _first = StateFile::open(&path, &query("q")).unwrap();
-    let err = StateFile::open(&path, &query("q")).unwrap_err();
+    let _first = StateFile::open_or_fail(&path, &query("q")).unwrap();
+    let err = StateFile::open_or_fail(&path, &query("q")).unwrap_err();
     assert_eq!(err.status(), Status::File);
     assert!(err.to_string().contains("another aad-fetch run"), "{err}");
 }
@@ -177,7 +177,7 @@ fn a_second_open_is_refused_while_the_first_holds_the_lock() {
 fn a_missing_directory_is_created_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/deeper/s.state");
-    drop(StateFile::open(&path, &query("q")).unwrap());
+    drop(StateFile::open_or_fail(&path, &query("q")).unwrap());
     assert!(path.exists());
     #[cfg(unix)]
     {
@@ -194,7 +194,7 @@ fn a_missing_directory_is_created_private() {
 fn compaction_is_wanted_once_the_journal_outgrows_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");
-    let mut state = StateFile::open(&path, &query("q")).unwrap();
+    let mut state = StateFile::open_or_fail(&path, &query("q")).unwrap();
     let mut appended = 0;
     while !state.wants_compaction() {
         appended += state.append(&page(appended)).unwrap();
