@@ -16,7 +16,7 @@ mod faults;
 mod process;
 mod reports;
 mod robustness;
-mod tenants;
+pub(crate) mod tenants;
 mod tokens;
 
 use base64::Engine as _;

@@ -9,7 +9,7 @@ use super::{GRAPH_SCOPE, drain, get_with_token, json_of};
 use crate::util::{Emulator, bin, http_post_form};
 
 /// (tenant id, client id, secret) of each tenant, from its env file.
-fn tenants(emu: &Emulator) -> Vec<(String, String, String)> {
+pub(crate) fn tenants(emu: &Emulator) -> Vec<(String, String, String)> {
     emu.export("AAD_EMULATOR_TENANTS")
         .split(' ')
         .map(|file| {
@@ -26,7 +26,7 @@ fn tenants(emu: &Emulator) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn token(emu: &Emulator, (tenant, client, secret): &(String, String, String)) -> String {
+pub(crate) fn token(emu: &Emulator, (tenant, client, secret): &(String, String, String)) -> String {
     let (status, body) = http_post_form(
         &format!("{}/{tenant}/oauth2/v2.0/token", emu.base_url),
         &[

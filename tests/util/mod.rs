@@ -267,6 +267,8 @@ pub fn tool(name: &str) -> Tool {
     }
     cmd.env("HOME", home.path())
         .env("XDG_CACHE_HOME", home.path().join("cache"))
+        // Shared request budgets stay within the run unless a test names a --rate-dir.
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
         .env("TZ", "UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
