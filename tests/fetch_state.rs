@@ -381,13 +381,14 @@ fn a_second_run_on_the_same_state_file_refuses() {
         .args(["directoryAudits", "--since", "8d", "--state"])
         .arg(&state)
         .run();
+    let holder = first.id();
     first.kill().unwrap();
     first.wait().unwrap();
     second.assert_code(7);
     assert!(
-        second
-            .stderr
-            .contains("another aad-fetch run is using the state file"),
+        second.stderr.contains(&format!(
+            "another aad-fetch run (pid {holder}) is using the state file"
+        )),
         "{}",
         second.describe()
     );

@@ -140,8 +140,13 @@ pub fn run() -> Result<()> {
         progress.log(note);
     }
     let agent = aad_http::agent(&settings.http, &[&target.url])?;
-    let shared =
-        rate_group::open_shared(&settings, tokens.current().expose(), &target.url, &progress)?;
+    let shared = match settings.rate {
+        Some(_) => {
+            let token = tokens.current().expose();
+            settings.sharing.open(token, &target.url, &progress)?
+        }
+        None => None,
+    };
     let mut writer_options = settings.writer;
     writer_options.local = target.local.clone();
     let mut writer = RecordWriter::open(

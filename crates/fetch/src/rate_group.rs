@@ -20,7 +20,6 @@ use aad_common::{Error, Result, Status};
 use ring::digest::{SHA256, digest};
 
 use crate::progress::Progress;
-use crate::settings::Settings;
 use crate::shared_budget::SharedBudget;
 
 /// `--rate-group`.
@@ -89,35 +88,45 @@ pub(crate) fn group_key(
     }
 }
 
-/// The budget file this process shares, or `None` when it paces only itself (without
-/// `--rate`, with `--rate-group none`, or when the token cannot be grouped: `-v` says
-/// so).
-pub(crate) fn open_shared(
-    settings: &Settings,
-    token: &str,
-    graph_url: &str,
-    progress: &Progress,
-) -> Result<Option<SharedBudget>> {
-    if settings.rate.is_none() {
-        return Ok(None);
+/// How this process may share its budget: `--rate-group`, and where the files are.
+#[derive(Debug, Clone)]
+pub(crate) struct Sharing {
+    /// `--rate-group`.
+    pub(crate) rule: GroupRule,
+    /// The directory of the budget files.
+    pub(crate) dir: PathBuf,
+    /// The directories to check on the way ([`rate_dir`]).
+    pub(crate) checked: Vec<PathBuf>,
+    /// The user they must belong to.
+    pub(crate) uid: u32,
+}
+
+impl Sharing {
+    /// The budget file this process shares, or `None` when it paces only itself (with
+    /// `--rate-group none`, or when the token cannot be grouped: `-v` says so).
+    pub(crate) fn open(
+        &self,
+        token: &str,
+        graph_url: &str,
+        progress: &Progress,
+    ) -> Result<Option<SharedBudget>> {
+        let key = match group_key(&self.rule, token, graph_url) {
+            Ok(key) => key,
+            Err(why) => {
+                progress.log(&format!(
+                    "pacing this process alone, not with other runs ({why})"
+                ));
+                return Ok(None);
+            }
+        };
+        prepare(&self.dir, &self.checked, self.uid)?;
+        let shared = SharedBudget::open(&budget_file(&self.dir, &key))?;
+        progress.log(&format!(
+            "sharing the request budget through '{}'",
+            shared.path().display()
+        ));
+        Ok(Some(shared))
     }
-    let key = match group_key(&settings.rate_group, token, graph_url) {
-        Ok(key) => key,
-        Err(why) => {
-            progress.log(&format!(
-                "pacing this process alone, not with other runs ({why})"
-            ));
-            return Ok(None);
-        }
-    };
-    let (dir, checked) = &settings.rate_dir;
-    prepare(dir, checked, settings.uid)?;
-    let shared = SharedBudget::open(&budget_file(dir, &key))?;
-    progress.log(&format!(
-        "sharing the request budget through '{}'",
-        shared.path().display()
-    ));
-    Ok(Some(shared))
 }
 
 /// The budget file of a group key in `dir`.

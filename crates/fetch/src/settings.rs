@@ -23,7 +23,7 @@ use clap::{ArgMatches, FromArgMatches as _};
 use crate::cli::{Args, Dedup, GraphVersion, IfLocked};
 use crate::progress::Mode;
 use crate::questions::{LocalFilter, Questions};
-use crate::rate_group::{GroupRule, rate_dir};
+use crate::rate_group::{Sharing, rate_dir};
 use crate::record_writer::WriterOptions;
 use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
@@ -101,12 +101,8 @@ pub(crate) struct Settings {
     pub(crate) rate: Option<Rate>,
     /// `--retry-for`.
     pub(crate) retry_for: Duration,
-    /// `--rate-group`.
-    pub(crate) rate_group: GroupRule,
-    /// Where shared budgets live, and the directories on the way to check.
-    pub(crate) rate_dir: (PathBuf, Vec<PathBuf>),
-    /// The user the budget directories must belong to.
-    pub(crate) uid: u32,
+    /// `--rate-group` and `--rate-dir`: with whom the budget is shared, and where.
+    pub(crate) sharing: Sharing,
     /// `--if-locked`.
     pub(crate) if_locked: IfLocked,
 }
@@ -217,11 +213,20 @@ pub(crate) fn resolve(
             RateSetting::Limit(rate) => Some(rate),
         },
         retry_for: args.retry_for,
-        rate_group: args.rate_group.clone(),
-        rate_dir: rate_dir(args.rate_dir.as_deref(), env.runtime_dir.clone(), env.uid),
-        uid: env.uid,
+        sharing: sharing(&args, env),
         if_locked: args.if_locked,
     })
+}
+
+/// `--rate-group` and `--rate-dir`, the directory resolved with the environment.
+fn sharing(args: &Args, env: &Environment) -> Sharing {
+    let (dir, checked) = rate_dir(args.rate_dir.as_deref(), env.runtime_dir.clone(), env.uid);
+    Sharing {
+        rule: args.rate_group.clone(),
+        dir,
+        checked,
+        uid: env.uid,
+    }
 }
 
 impl Settings {

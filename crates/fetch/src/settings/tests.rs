@@ -1,5 +1,7 @@
 //! The resolving rules, one test each, driven through [`resolve`] as `run` calls it.
 
+use std::path::Path;
+
 use clap::CommandFactory as _;
 
 use super::*;
@@ -322,4 +324,45 @@ fn an_output_file_named_like_a_format_is_refused() {
         Some(PathBuf::from("./csv"))
     );
     assert!(resolve_with(&["-o", "audits.ndjson"], &Environment::default()).is_ok());
+}
+
+#[test]
+fn the_budget_is_shared_by_tenant_in_the_runtime_directory_unless_told_otherwise() {
+    let env = Environment {
+        runtime_dir: Some(PathBuf::from("/run/user/1000")),
+        uid: 1000,
+        ..Environment::default()
+    };
+    let s = resolve_with(&[], &env).unwrap();
+    assert_eq!(s.sharing.rule, crate::rate_group::GroupRule::Tenant);
+    assert_eq!(s.sharing.dir, Path::new("/run/user/1000/aad-fetch/rate"));
+    assert_eq!(s.sharing.uid, 1000);
+    assert_eq!(s.if_locked, IfLocked::Fail);
+    let s = resolve_with(
+        &[
+            "--rate-group",
+            "app",
+            "--rate-dir",
+            "/srv/rate",
+            "--state",
+            "s",
+            "--if-locked",
+            "skip",
+        ],
+        &env,
+    )
+    .unwrap();
+    assert_eq!(s.sharing.rule, crate::rate_group::GroupRule::App);
+    assert_eq!(s.sharing.dir, Path::new("/srv/rate"));
+    assert_eq!(s.if_locked, IfLocked::Skip);
+    for bad in [
+        &["--rate-group", ""][..],
+        &["--if-locked", "skip"],
+        &["--if-locked", "later"],
+    ] {
+        let mut argv = vec!["aad-fetch", "directoryAudits"];
+        argv.extend_from_slice(bad);
+        let err = Error::from(Args::command().try_get_matches_from(argv).unwrap_err());
+        assert_eq!(err.status(), Status::Usage, "{bad:?}: {err}");
+    }
 }
