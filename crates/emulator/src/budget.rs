@@ -74,4 +74,23 @@ mod tests {
         assert!(budget.admit("other", t0).is_ok(), "budgets are per client");
         assert!(budget.admit("c", t0 + Duration::from_secs(10)).is_ok());
     }
+
+    #[test]
+    fn a_request_is_counted_when_it_arrived_whenever_it_is_checked() {
+        let budget = Budget::new(Some(Rate {
+            count: 2,
+            per: Duration::from_secs(10),
+        }));
+        let t0 = Instant::now();
+        assert!(budget.admit("c", t0 + Duration::from_secs(5)).is_ok());
+        // Arrived earlier, checked later: judged by what arrived before it.
+        assert!(budget.admit("c", t0 + Duration::from_secs(1)).is_ok());
+        let wait = budget.admit("c", t0 + Duration::from_secs(6)).unwrap_err();
+        assert_eq!(
+            wait,
+            Duration::from_secs(5),
+            "the one of second 1 leaves first"
+        );
+        assert!(budget.admit("c", t0 + Duration::from_secs(11)).is_ok());
+    }
 }
