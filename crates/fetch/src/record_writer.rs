@@ -24,6 +24,7 @@ use crate::page::{Page, one_line};
 use crate::progress::Progress;
 use crate::questions::LocalFilter;
 use crate::record_fields::{self, content_hash};
+use crate::record_tags::Tags;
 use crate::state::StateFile;
 use crate::state_doc::{ChainState, DoneEntry, Emitted, JournalLine, OutputMark, PageEntry};
 use crate::sweep::{After, Position, span_text};
@@ -59,6 +60,8 @@ pub(crate) struct WriterOptions {
     pub(crate) overlap: TimeDelta,
     /// The query flags' conditions tested here (set from the target).
     pub(crate) local: LocalFilter,
+    /// `--add-field`: members put at the front of every record written.
+    pub(crate) tags: Tags,
 }
 
 /// What the writer needs to know about the target and the run.
@@ -86,6 +89,11 @@ pub(crate) struct RecordWriter {
     seen: Option<Seen>,
     /// Records that fail it are not written (nor counted, nor remembered).
     local: LocalFilter,
+    /// `--add-field`, and the names some record already had (said once).
+    tags: Tags,
+    tags_kept: Vec<String>,
+    /// Where a tagged record is put together.
+    tagged: Vec<u8>,
     overlap: TimeDelta,
     context: RecordContext,
     frontier: Frontier,
@@ -158,6 +166,9 @@ impl RecordWriter {
             written: 0,
             seen,
             local: options.local,
+            tags: options.tags,
+            tags_kept: Vec::new(),
+            tagged: Vec::new(),
             overlap: options.overlap,
             context,
             frontier,
@@ -262,7 +273,7 @@ impl RecordWriter {
                 }
             }
             self.frontier.handled(time, record, range.clone());
-            self.write_line(record)?;
+            self.write_record(record)?;
             written += 1;
             self.written += 1;
             if self.limit.is_some_and(|limit| self.written >= limit) {
@@ -413,6 +424,26 @@ impl RecordWriter {
         state.compact()
     }
 
+    /// Writes a record with the `--add-field` members at its front.
+    fn write_record(&mut self, record: &[u8]) -> Result<()> {
+        if self.tags.is_empty() {
+            return self.write_line(record);
+        }
+        let mut buffer = std::mem::take(&mut self.tagged);
+        let (line, kept) = self.tags.apply(record, &mut buffer);
+        for name in kept {
+            if !self.tags_kept.iter().any(|k| k == name) {
+                self.progress.log(&format!(
+                    "--add-field: a record already has a member '{name}'; records that have it keep their own"
+                ));
+                self.tags_kept.push(name.to_string());
+            }
+        }
+        let result = self.write_line(line);
+        self.tagged = buffer;
+        result
+    }
+
     fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
         let result = match &mut self.out {
             Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
@@ -455,7 +486,12 @@ impl RecordWriter {
         self.compact()
     }
 
-    /// The size of the state file, for tests of its growth.
+    /// The state's checkpoint as it is now.
+    pub(crate) fn checkpoint(&self) -> Option<String> {
+        self.state.as_ref()?.doc.checkpoint.clone()
+    }
+
+        /// The size of the state file, for tests of its growth.
     #[cfg(test)]
     pub(crate) fn state_bytes(&self) -> Option<u64> {
         self.state.as_ref().map(StateFile::bytes)
