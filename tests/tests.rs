@@ -14,6 +14,7 @@ mod conformance;
 mod emulator;
 mod fetch;
 mod fetch_query;
+mod fetch_report;
 mod fetch_resume;
 mod fetch_slices;
 mod fetch_state;

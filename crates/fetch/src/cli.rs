@@ -64,20 +64,14 @@ const EXAMPLES: &str = "
   aad-token | aad-fetch directoryAudits --since yesterday --until today --local \\
       --activity 'Add member to group' -o group-changes.ndjson
 
-  # A cron job every 15 minutes: each event exactly once in one growing file
-  # (the token command renews the token when it expires):
-  */15 * * * * aad-fetch directoryAudits --token-command 'aad-token' --since 7d -q \\
-      --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
+  # A cron job every 15 minutes: each event exactly once in one growing file (the
+  # crontab sets AZURE_TENANT_ID, AZURE_CLIENT_ID and AAD_CLIENT_SECRET_FILE; aad-token,
+  # not on cron's PATH, is found beside aad-fetch; it renews the token when it expires):
+  */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
-<<<<<<< HEAD
   # Any other condition in OData (paths with /, strings in ''), a few fields, at most 100:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"loggedByService eq 'Core Directory'\" \\
       --select id,activityDateTime,activityDisplayName --top 100
-=======
-  # Only failures, only a few fields, at most 100 records:
-  aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" \\
-      --select id,activityDateTime,activityDisplayName --top 100
->>>>>>> main
 
   # The legacy Azure AD Graph report of the 2016 article, saving each page as the
   # PowerShell sample did (auditEvents0.json, auditEvents1.json, ...):

@@ -105,6 +105,15 @@ pub fn run() -> Result<()> {
             .cloned()
             .unwrap_or_default(),
     );
+    // Known before anything can fail; the token's tenant replaces it once known.
+    report.tenant = matches
+        .get_many::<(String, String)>("add_field")
+        .into_iter()
+        .flatten()
+        .find(|(name, _)| name == "tenantId")
+        .map(|(_, value)| value.clone())
+        .or_else(|| matches.get_one::<String>("tenant").cloned())
+        .filter(|t| !t.is_empty());
     let outcome = fetch(&matches, &mut report);
     report.finish(&outcome);
     outcome
@@ -114,11 +123,6 @@ pub fn run() -> Result<()> {
 fn fetch(matches: &clap::ArgMatches, report: &mut RunReport) -> Result<()> {
     let now = chrono::Utc::now();
     let settings = settings::resolve(matches, &Environment::of_process(), now)?;
-    report.tenant = settings
-        .writer
-        .tags
-        .value_of("tenantId")
-        .or_else(|| settings.tenant.clone());
 
     let tokens = Tokens::acquire(&settings.token)?;
     if let Some(tid) = tokens.tenant() {

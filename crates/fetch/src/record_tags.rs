@@ -55,13 +55,6 @@ impl Tags {
         self.members.is_empty()
     }
 
-    /// The value of the tag `name`, when one is added.
-    pub(crate) fn value_of(&self, name: &str) -> Option<String> {
-        let (_, member) = self.members.iter().find(|(n, _)| n == name)?;
-        let (_, value) = member.split_at(json_string(name).len() + 1);
-        serde_json::from_str(value).ok()
-    }
-
     /// The record with the tags at its front (those it does not have already), and the
     /// names it already had. `record` is one JSON object on one line, as the page parser
     /// hands it over.
@@ -191,10 +184,6 @@ mod tests {
         );
         let value: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(value["a\"b"], "line\nquote\"back\\slash\u{1}");
-        assert_eq!(
-            t.value_of("a\"b").as_deref(),
-            Some("line\nquote\"back\\slash\u{1}")
-        );
     }
 
     #[test]
