@@ -16,7 +16,9 @@ use crate::util::{Emulator, Output};
 fn samples(text: &str) -> BTreeMap<String, (String, f64)> {
     let mut samples = BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let brace = line.find('{').unwrap_or_else(|| panic!("no labels: {line}"));
+        let brace = line
+            .find('{')
+            .unwrap_or_else(|| panic!("no labels: {line}"));
         let close = line.rfind('}').unwrap();
         let value: f64 = line[close + 1..].trim().parse().unwrap();
         samples.insert(
@@ -75,7 +77,12 @@ fn tags_go_in_front_of_the_bytes_the_service_sent() {
     let want = truth(&emu, "directoryAudits");
     let out = fetch(&emu)
         .args(["directoryAudits", "--since", "30d", "--page-size", "70"])
-        .args(["--add-field", "tenantId=t-1", "--add-field", "site=a\"b\\c\n"])
+        .args([
+            "--add-field",
+            "tenantId=t-1",
+            "--add-field",
+            "site=a\"b\\c\n",
+        ])
         .success();
     let prefix = "{\"tenantId\":\"t-1\",\"site\":\"a\\\"b\\\\c\\n\",";
     let got: Vec<String> = lines(&out)
@@ -93,7 +100,14 @@ fn tags_go_in_front_of_the_bytes_the_service_sent() {
 
     // Every audit record has an id: it keeps its own, nothing is added twice.
     let own = fetch(&emu)
-        .args(["directoryAudits", "--since", "30d", "--add-field", "id=x", "-v"])
+        .args([
+            "directoryAudits",
+            "--since",
+            "30d",
+            "--add-field",
+            "id=x",
+            "-v",
+        ])
         .success();
     assert_same_records(&lines(&own), &want, "records that have the member");
     assert_eq!(
@@ -133,7 +147,10 @@ fn tags_do_not_change_what_the_state_remembers() {
 fn tag_flags_that_cannot_work_are_usage_errors() {
     let emu = Emulator::start(&["--records", "10"]);
     for (args, message) in [
-        (&["--add-field", "tenantId"][..], "'tenantId' is not NAME=VALUE"),
+        (
+            &["--add-field", "tenantId"][..],
+            "'tenantId' is not NAME=VALUE",
+        ),
         (&["--add-field", "=x"], "'=x' has no NAME before '='"),
         (
             &["--add-field", "a=1", "--add-field", "a=2"],
@@ -156,11 +173,25 @@ fn tag_flags_that_cannot_work_are_usage_errors() {
 
 #[test]
 fn metrics_count_what_the_service_saw() {
-    let emu = Emulator::start(&["--records", "300", "--throttle-every", "3", "--retry-after", "0"]);
+    let emu = Emulator::start(&[
+        "--records",
+        "300",
+        "--throttle-every",
+        "3",
+        "--retry-after",
+        "0",
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let metrics = dir.path().join("m.prom");
     let out = fetch(&emu)
-        .args(["directoryAudits", "--since", "30d", "--page-size", "40", "--state"])
+        .args([
+            "directoryAudits",
+            "--since",
+            "30d",
+            "--page-size",
+            "40",
+            "--state",
+        ])
         .arg(dir.path().join("a.state"))
         .arg("--metrics")
         .arg(&metrics)
@@ -226,7 +257,14 @@ fn received_bytes_are_the_pages_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let (pages, metrics) = (dir.path().join("pages"), dir.path().join("m.prom"));
     fetch(&emu)
-        .args(["signIns", "--since", "30d", "--page-size", "60", "--save-pages"])
+        .args([
+            "signIns",
+            "--since",
+            "30d",
+            "--page-size",
+            "60",
+            "--save-pages",
+        ])
         .arg(&pages)
         .arg("--metrics")
         .arg(&metrics)
@@ -237,8 +275,14 @@ fn received_bytes_are_the_pages_bytes() {
         .collect();
     let s = samples(&std::fs::read_to_string(&metrics).unwrap());
     assert_eq!(value(&s, "aad_fetch_pages"), saved.len() as f64);
-    assert_eq!(value(&s, "aad_fetch_received_bytes"), saved.iter().sum::<u64>() as f64);
-    assert!(!s.contains_key("aad_fetch_checkpoint_lag_seconds"), "no --state");
+    assert_eq!(
+        value(&s, "aad_fetch_received_bytes"),
+        saved.iter().sum::<u64>() as f64
+    );
+    assert!(
+        !s.contains_key("aad_fetch_checkpoint_lag_seconds"),
+        "no --state"
+    );
 }
 
 #[test]
@@ -279,7 +323,11 @@ fn a_failed_run_reports_its_status_and_keeps_the_last_success() {
         out.assert_code(i32::from(code));
         let text = std::fs::read_to_string(&metrics).unwrap();
         let s = samples(&text);
-        assert_eq!(value(&s, "aad_fetch_exit_status"), f64::from(code), "{text}");
+        assert_eq!(
+            value(&s, "aad_fetch_exit_status"),
+            f64::from(code),
+            "{text}"
+        );
         assert_eq!(value(&s, "aad_fetch_records"), 0.0);
         assert_eq!(value(&s, "aad_fetch_requests"), requests_sent, "{text}");
         assert_eq!(
@@ -302,7 +350,11 @@ fn a_failed_run_reports_its_status_and_keeps_the_last_success() {
                     .timestamp(),
                 succeeded.floor() as i64
             );
-            assert!(out.stderr.starts_with("{\""), "the summary comes first: {}", out.stderr);
+            assert!(
+                out.stderr.starts_with("{\""),
+                "the summary comes first: {}",
+                out.stderr
+            );
             assert!(out.stderr.contains("aad-fetch: error: "), "{}", out.stderr);
         }
         sent += requests_sent;
@@ -325,7 +377,9 @@ fn label_values_are_escaped_and_a_metrics_file_that_cannot_be_written_only_warns
     out.assert_code(3);
     let text = std::fs::read_to_string(&metrics).unwrap();
     assert!(
-        text.contains("aad_fetch_exit_status{report=\"directoryAudits\",tenant=\"a\\\"b\\\\c\\nd\"} 3\n"),
+        text.contains(
+            "aad_fetch_exit_status{report=\"directoryAudits\",tenant=\"a\\\"b\\\\c\\nd\"} 3\n"
+        ),
         "{text}"
     );
     promtool_accepts(&metrics);

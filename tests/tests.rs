@@ -11,6 +11,7 @@ mod util;
 
 mod cli;
 mod conformance;
+mod deploy;
 mod emulator;
 mod fetch;
 mod fetch_query;

@@ -64,10 +64,11 @@ const EXAMPLES: &str = "
   aad-token | aad-fetch directoryAudits --since yesterday --until today --local \\
       --activity 'Add member to group' -o group-changes.ndjson
 
-  # A cron job every 15 minutes: each event exactly once in one growing file (the
-  # crontab sets AZURE_TENANT_ID, AZURE_CLIENT_ID and AAD_CLIENT_SECRET_FILE; aad-token,
-  # not on cron's PATH, is found beside aad-fetch; it renews the token when it expires):
-  */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
+  # A cron job every 15 minutes (one line in the crontab): each event exactly once in one
+  # growing file. The crontab sets AZURE_TENANT_ID, AZURE_CLIENT_ID and
+  # AAD_CLIENT_SECRET_FILE; aad-token, not on cron's PATH, is found beside aad-fetch:
+  */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' \\
+      --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
   # Any other condition in OData (paths with /, strings in ''), a few fields, at most 100:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"loggedByService eq 'Core Directory'\" \\

@@ -86,7 +86,11 @@ impl Tags {
             return (record, kept);
         }
         let rest = &record[1..];
-        if !rest.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'}') {
+        let empty = rest
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'}');
+        if !empty {
             buffer.push(b',');
         }
         buffer.extend_from_slice(rest);
@@ -178,10 +182,7 @@ mod tests {
     fn names_and_values_are_json_escaped() {
         let t = tags(&[("a\"b", "line\nquote\"back\\slash\u{1}")]);
         let (out, _) = applied(&t, r#"{"id":"x"}"#);
-        assert_eq!(
-            out,
-            r#"{"a\"b":"line\nquote\"back\\slash\u0001","id":"x"}"#
-        );
+        assert_eq!(out, r#"{"a\"b":"line\nquote\"back\\slash\u0001","id":"x"}"#);
         let value: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(value["a\"b"], "line\nquote\"back\\slash\u{1}");
     }
@@ -212,7 +213,10 @@ mod tests {
             parse_add_field("a=b=c").unwrap(),
             ("a".to_string(), "b=c".to_string())
         );
-        assert_eq!(parse_add_field("a=").unwrap(), ("a".to_string(), String::new()));
+        assert_eq!(
+            parse_add_field("a=").unwrap(),
+            ("a".to_string(), String::new())
+        );
         let twice = [
             ("a".to_string(), "1".to_string()),
             ("a".to_string(), "2".to_string()),

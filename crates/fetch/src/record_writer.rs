@@ -491,7 +491,7 @@ impl RecordWriter {
         self.state.as_ref()?.doc.checkpoint.clone()
     }
 
-        /// The size of the state file, for tests of its growth.
+    /// The size of the state file, for tests of its growth.
     #[cfg(test)]
     pub(crate) fn state_bytes(&self) -> Option<u64> {
         self.state.as_ref().map(StateFile::bytes)

@@ -52,7 +52,12 @@ pub(crate) struct RunReport {
 
 impl RunReport {
     /// A report for a run started now.
-    pub(crate) fn new(metrics: Option<PathBuf>, summary: bool, quiet: bool, report: String) -> Self {
+    pub(crate) fn new(
+        metrics: Option<PathBuf>,
+        summary: bool,
+        quiet: bool,
+        report: String,
+    ) -> Self {
         RunReport {
             metrics,
             summary,
@@ -108,10 +113,7 @@ impl RunReport {
             if let Err(err) = replace_file(path, text.as_bytes())
                 && !self.quiet
             {
-                aad_common::process::warn(
-                    NAME,
-                    &format!("the metrics were not written: {err}"),
-                );
+                aad_common::process::warn(NAME, &format!("the metrics were not written: {err}"));
             }
         }
         if self.summary {
@@ -150,30 +152,54 @@ fn exposition(report: &str, tenant: Option<&str>, run: &Run) -> String {
         label_value(tenant.unwrap_or_default())
     );
     let f = &run.figures;
-    let mut metrics: Vec<(&str, &str, String)> = vec![
-        ("aad_fetch_records", "Records written by the last run.", f.records.to_string()),
-        ("aad_fetch_pages", "Pages written by the last run.", f.pages.to_string()),
-        ("aad_fetch_requests", "Requests the last run sent to the service, retries included.", f.requests.to_string()),
-        ("aad_fetch_throttled_responses", "Answers 429 (throttled) the last run received.", f.throttled.to_string()),
-        ("aad_fetch_retries", "Requests the last run sent again after a failed, throttled or cut-short answer.", f.retries.to_string()),
-        ("aad_fetch_received_bytes", "Response body bytes the last run received.", f.bytes.to_string()),
-        ("aad_fetch_duration_seconds", "How long the last run took.", format!("{:.3}", run.duration)),
+    let mut metrics: Vec<(&str, String)> = vec![
+        ("aad_fetch_records", f.records.to_string()),
+        ("aad_fetch_pages", f.pages.to_string()),
+        ("aad_fetch_requests", f.requests.to_string()),
+        ("aad_fetch_throttled_responses", f.throttled.to_string()),
+        ("aad_fetch_retries", f.retries.to_string()),
+        ("aad_fetch_received_bytes", f.bytes.to_string()),
+        ("aad_fetch_duration_seconds", format!("{:.3}", run.duration)),
     ];
     if let Some(lag) = run.lag {
-        metrics.push(("aad_fetch_checkpoint_lag_seconds", "How far the state's checkpoint was behind the end of the last run.", format!("{lag:.3}")));
+        metrics.push(("aad_fetch_checkpoint_lag_seconds", format!("{lag:.3}")));
     }
+    let last_success = run.last_success.map_or(0.0, unix);
     metrics.extend([
-        ("aad_fetch_last_run_timestamp_seconds", "When the last run ended (Unix time).", format!("{:.3}", unix(run.finished))),
-        (LAST_SUCCESS, "When the last run that exited 0 ended (Unix time; 0: none yet).", format!("{:.3}", run.last_success.map_or(0.0, unix))),
-        ("aad_fetch_exit_status", "The exit status of the last run (0: success).", run.exit_status.to_string()),
+        (
+            "aad_fetch_last_run_timestamp_seconds",
+            format!("{:.3}", unix(run.finished)),
+        ),
+        (LAST_SUCCESS, format!("{last_success:.3}")),
+        ("aad_fetch_exit_status", run.exit_status.to_string()),
     ]);
     let mut text = String::new();
-    for (name, help, value) in metrics {
+    for (name, value) in metrics {
+        let help = help(name);
         text.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} gauge\n{name}{labels} {value}\n"
         ));
     }
     text
+}
+
+/// The HELP text of a metric.
+fn help(name: &str) -> &'static str {
+    match name {
+        "aad_fetch_records" => "Records written by the last run.",
+        "aad_fetch_pages" => "Pages written by the last run.",
+        "aad_fetch_requests" => "Requests the last run sent to the service, retries included.",
+        "aad_fetch_throttled_responses" => "Answers 429 (throttled) the last run received.",
+        "aad_fetch_retries" => "Requests the last run sent again after a failed answer.",
+        "aad_fetch_received_bytes" => "Response body bytes the last run received.",
+        "aad_fetch_duration_seconds" => "How long the last run took.",
+        "aad_fetch_checkpoint_lag_seconds" => {
+            "How far the checkpoint is behind the last run's end."
+        }
+        "aad_fetch_last_run_timestamp_seconds" => "When the last run ended (Unix time).",
+        LAST_SUCCESS => "When the last run that exited 0 ended (Unix time; 0: none yet).",
+        _ => "The exit status of the last run (0: success).",
+    }
 }
 
 /// A label value escaped as the exposition format wants: backslash, quote, newline.

@@ -15,8 +15,8 @@
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write as _};
-use std::path::Path;
 use std::os::unix::process::CommandExt as _;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
@@ -80,7 +80,10 @@ fn search_path(path: Option<OsString>, dir: &Path) -> OsString {
 /// Runs `cmd` with `sh -c` until it ends or `timeout` passes.
 pub(crate) fn run(cmd: &str, timeout: Duration) -> Result<Finished> {
     let mut command = Command::new("sh");
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         command.env("PATH", search_path(std::env::var_os("PATH"), &dir));
     }
     let mut child = command
