@@ -15,11 +15,17 @@ use aad_common::{Error, Result};
 use serde::Deserializer as _;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 
+use crate::progress::Progress;
+
 /// The members to add, ready to splice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Tags {
     /// `(name, "name":"value")`, in the order given.
     members: Vec<(String, String)>,
+    /// The names some record already had, said once each (`-v`).
+    said: Vec<String>,
+    /// Where a tagged record is put together.
+    buffer: Vec<u8>,
 }
 
 /// One `--add-field` as typed: `NAME=VALUE`, NAME not empty.
@@ -47,55 +53,70 @@ impl Tags {
             let member = format!("{}:{}", json_string(name), json_string(value));
             members.push((name.clone(), member));
         }
-        Ok(Tags { members })
+        Ok(Tags {
+            members,
+            ..Tags::default()
+        })
     }
 
-    /// Whether there is nothing to add.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.members.is_empty()
+    /// The record to write: `record` with the tags at its front; `-v` says once per
+    /// name that a record had its own member.
+    pub(crate) fn apply<'r>(&'r mut self, record: &'r [u8], progress: &Progress) -> &'r [u8] {
+        if self.members.is_empty() {
+            return record;
+        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let kept = splice(&self.members, record, &mut buffer);
+        for name in kept {
+            if !self.said.contains(&name) {
+                progress.log(&format!(
+                    "--add-field: a record already has a member '{name}'; records that have it keep their own"
+                ));
+                self.said.push(name);
+            }
+        }
+        self.buffer = buffer;
+        if self.buffer.is_empty() {
+            record
+        } else {
+            &self.buffer
+        }
     }
+}
 
-    /// The record with the tags at its front (those it does not have already), and the
-    /// names it already had. `record` is one JSON object on one line, as the page parser
-    /// hands it over.
-    pub(crate) fn apply<'r>(
-        &self,
-        record: &'r [u8],
-        buffer: &'r mut Vec<u8>,
-    ) -> (&'r [u8], Vec<&str>) {
-        if self.members.is_empty() || record.first() != Some(&b'{') {
-            return (record, Vec::new());
-        }
-        let present = top_level_keys(record, &self.members);
-        let mut kept = Vec::new();
-        buffer.clear();
-        buffer.push(b'{');
-        let mut first = true;
-        for (i, (name, member)) in self.members.iter().enumerate() {
-            if present[i] {
-                kept.push(name.as_str());
-                continue;
-            }
-            if !first {
-                buffer.push(b',');
-            }
-            buffer.extend_from_slice(member.as_bytes());
-            first = false;
-        }
-        if first {
-            return (record, kept);
-        }
-        let rest = &record[1..];
-        let empty = rest
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|&b| b == b'}');
-        if !empty {
-            buffer.push(b',');
-        }
-        buffer.extend_from_slice(rest);
-        (&buffer[..], kept)
+/// Puts into `buffer` the record with the members it does not have at its front (left
+/// empty when there is none to add); returns the names it had. `record` is one JSON
+/// object on one line, as the page parser hands it over.
+fn splice(members: &[(String, String)], record: &[u8], buffer: &mut Vec<u8>) -> Vec<String> {
+    buffer.clear();
+    if record.first() != Some(&b'{') {
+        return Vec::new();
     }
+    let present = top_level_keys(record, members);
+    let mut kept = Vec::new();
+    let mut added = false;
+    for (i, (name, member)) in members.iter().enumerate() {
+        if present[i] {
+            kept.push(name.clone());
+            continue;
+        }
+        buffer.push(if added { b',' } else { b'{' });
+        buffer.extend_from_slice(member.as_bytes());
+        added = true;
+    }
+    if !added {
+        return kept;
+    }
+    let rest = &record[1..];
+    let empty = rest
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'}');
+    if !empty {
+        buffer.push(b',');
+    }
+    buffer.extend_from_slice(rest);
+    kept
 }
 
 /// `text` as a JSON string, quotes included.
@@ -152,11 +173,13 @@ mod tests {
 
     fn applied(tags: &Tags, record: &str) -> (String, Vec<String>) {
         let mut buffer = Vec::new();
-        let (out, kept) = tags.apply(record.as_bytes(), &mut buffer);
-        (
-            String::from_utf8(out.to_vec()).unwrap(),
-            kept.into_iter().map(str::to_string).collect(),
-        )
+        let kept = splice(&tags.members, record.as_bytes(), &mut buffer);
+        let out = if buffer.is_empty() {
+            record.as_bytes().to_vec()
+        } else {
+            buffer
+        };
+        (String::from_utf8(out).unwrap(), kept)
     }
 
     #[test]

@@ -36,6 +36,19 @@ enum Out {
     File(BufWriter<OutputFile>),
 }
 
+impl Out {
+    fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
+        let result = match self {
+            Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
+            Out::File(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
+        };
+        result.map_err(|e| match self {
+            Out::Stdout(_) => Error::stdout(e),
+            Out::File(w) => Error::file("write", &w.get_ref().path, e),
+        })
+    }
+}
+
 /// Whether to go on after a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flow {
@@ -89,11 +102,8 @@ pub(crate) struct RecordWriter {
     seen: Option<Seen>,
     /// Records that fail it are not written (nor counted, nor remembered).
     local: LocalFilter,
-    /// `--add-field`, and the names some record already had (said once).
+    /// `--add-field`.
     tags: Tags,
-    tags_kept: Vec<String>,
-    /// Where a tagged record is put together.
-    tagged: Vec<u8>,
     overlap: TimeDelta,
     context: RecordContext,
     frontier: Frontier,
@@ -167,8 +177,6 @@ impl RecordWriter {
             seen,
             local: options.local,
             tags: options.tags,
-            tags_kept: Vec::new(),
-            tagged: Vec::new(),
             overlap: options.overlap,
             context,
             frontier,
@@ -426,37 +434,12 @@ impl RecordWriter {
 
     /// Writes a record with the `--add-field` members at its front.
     fn write_record(&mut self, record: &[u8]) -> Result<()> {
-        if self.tags.is_empty() {
-            return self.write_line(record);
-        }
-        let mut buffer = std::mem::take(&mut self.tagged);
-        let (line, kept) = self.tags.apply(record, &mut buffer);
-        for name in kept {
-            if !self.tags_kept.iter().any(|k| k == name) {
-                self.progress.log(&format!(
-                    "--add-field: a record already has a member '{name}'; records that have it keep their own"
-                ));
-                self.tags_kept.push(name.to_string());
-            }
-        }
-        let result = self.write_line(line);
-        self.tagged = buffer;
-        result
+        let line = self.tags.apply(record, &self.progress);
+        self.out.write_line(line)
     }
 
     fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
-        let result = match &mut self.out {
-            Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
-            Out::File(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
-        };
-        result.map_err(|e| self.write_error(e))
-    }
-
-    fn write_error(&self, e: std::io::Error) -> Error {
-        match &self.out {
-            Out::Stdout(_) => Error::stdout(e),
-            Out::File(w) => Error::file("write", &w.get_ref().path, e),
-        }
+        self.out.write_line(bytes)
     }
 
     /// Flushes (and fsyncs a file); returns the output file's mark when a state
