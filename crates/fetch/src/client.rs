@@ -86,6 +86,7 @@ impl Client {
         };
         match aad_http::exchange(&self.agent, &request) {
             Ok(reply) => {
+                progress.request(reply.body.len());
                 progress.log(&format!(
                     "GET {} -> {} ({} bytes, {} ms, client-request-id {request_id})",
                     redact_url(url),
@@ -96,7 +97,10 @@ impl Client {
                 let pause = group_pause(&reply);
                 (outcome(reply), pause)
             }
-            Err(failure) => (transport_failure(url, &failure, progress), None),
+            Err(failure) => {
+                progress.request(0);
+                (transport_failure(url, &failure, progress), None)
+            }
         }
     }
 }
