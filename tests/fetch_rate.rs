@@ -351,6 +351,19 @@ fn a_rate_directory_others_may_write_is_refused() {
     let file = the_budget_file(&fresh);
     let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    // A link could be swapped for another directory: the directory itself is asked for.
+    let link = base.path().join("link");
+    std::os::unix::fs::symlink(&fresh, &link).unwrap();
+    let out = paced(&emu, &token, &link).arg("directoryAudits").run();
+    out.assert_code(7);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "aad-fetch: error: the rate directory '{}' is a symbolic link (give the directory it points to)\n",
+            link.display()
+        )),
+        "{}",
+        out.describe()
+    );
     // Another user's directory, when this test may make one.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     if std::os::unix::fs::chown(&dir, Some(65534), None).is_ok() {

@@ -193,6 +193,9 @@ fn check_private(dir: &Path, uid: u32) -> Result<()> {
         )
         .with_hint("processes that share a budget keep it in a directory only their user may write: fix it (chmod 700), or give --rate-dir"))
     };
+    if meta.file_type().is_symlink() {
+        return refuse("is a symbolic link (give the directory it points to)".to_string());
+    }
     if !meta.is_dir() {
         return refuse("is not a directory".to_string());
     }
