@@ -354,29 +354,23 @@ fn a_rate_directory_others_may_write_is_refused() {
     // A link could be swapped for another directory: the directory itself is asked for.
     let link = base.path().join("link");
     std::os::unix::fs::symlink(&fresh, &link).unwrap();
-    let out = paced(&emu, &token, &link).arg("directoryAudits").run();
-    out.assert_code(7);
-    assert!(
-        out.stderr.starts_with(&format!(
-            "aad-fetch: error: the rate directory '{}' is a symbolic link (give the directory it points to)\n",
-            link.display()
-        )),
-        "{}",
-        out.describe()
+    let refused = |dir: &Path, why: &str| {
+        let out = paced(&emu, &token, dir).arg("directoryAudits").run();
+        out.assert_code(7);
+        let error = format!(
+            "aad-fetch: error: the rate directory '{}' {why}\n",
+            dir.display()
+        );
+        assert!(out.stderr.starts_with(&error), "{}", out.describe());
+    };
+    refused(
+        &link,
+        "is a symbolic link (give the directory it points to)",
     );
     // Another user's directory, when this test may make one.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     if std::os::unix::fs::chown(&dir, Some(65534), None).is_ok() {
-        let out = paced(&emu, &token, &dir).arg("directoryAudits").run();
-        out.assert_code(7);
-        assert!(
-            out.stderr.starts_with(&format!(
-                "aad-fetch: error: the rate directory '{}' belongs to another user (uid 65534)\n",
-                dir.display()
-            )),
-            "{}",
-            out.describe()
-        );
+        refused(&dir, "belongs to another user (uid 65534)");
     }
 }
 
