@@ -12,10 +12,6 @@ use serde_json::Value;
 use crate::fetch::{assert_same_records, requests, truth};
 use crate::util::{Emulator, bin, repo_root, tool};
 
-/// The flag `--if-locked` comes from the pacing work (branch `pace`); until it is on
-/// this branch it is the one flag the recipes may name that `--help` does not list.
-const FLAGS_FROM_ELSEWHERE: &[&str] = &["--if-locked"];
-
 fn deploy(path: &str) -> PathBuf {
     repo_root().join("scripts/deploy").join(path)
 }
@@ -28,9 +24,6 @@ fn flags_exist<'a>(words: impl IntoIterator<Item = &'a str>, what: &str) {
         .filter(|w| w.starts_with("--") && w[2..].starts_with(|c: char| c.is_ascii_lowercase()))
         .map(|w| w.split('=').next().unwrap_or(w));
     for flag in flags {
-        if FLAGS_FROM_ELSEWHERE.contains(&flag) {
-            continue;
-        }
         assert!(
             help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
             "{what} gives aad-fetch {flag}, which --help does not list"

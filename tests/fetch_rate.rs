@@ -466,6 +466,28 @@ fn if_locked_fails_skips_or_waits() {
     assert!(skipped.stdout.is_empty());
     run(&["--if-locked", "skip", "-q"]).success().assert_quiet();
     assert!(!state.exists(), "skipped runs leave no state");
+    // The run holding the state writes the metrics when it ends; a skipped one leaves a
+    // file it finds alone (else a run that hangs would show as a success).
+    let metrics = dir.path().join("audits.prom");
+    std::fs::write(&metrics, "left by the run holding the state\n").unwrap();
+    let reported = run(&["--if-locked", "skip", "-q", "--summary", "--metrics"])
+        .arg(&metrics)
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&metrics).unwrap(),
+        "left by the run holding the state\n"
+    );
+    let summary: Value = serde_json::from_str(reported.stderr.trim_end()).unwrap();
+    assert_eq!(
+        (
+            &summary["skipped"],
+            &summary["exit_status"],
+            &summary["requests"]
+        ),
+        (&Value::Bool(true), &Value::from(0), &Value::from(0)),
+        "{}",
+        reported.describe()
+    );
     assert!(report_requests(&emu).is_empty(), "nor fetch anything");
 
     let mut waiting = run(&["--if-locked", "wait", "-v"]).spawn();

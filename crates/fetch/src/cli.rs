@@ -280,14 +280,15 @@ pub struct Args {
     /// (a temporary file in its directory, fsync, rename), also after a failed run; the
     /// last success time is read back from the FILE the previous run left (0 when none
     /// succeeded yet). A FILE that cannot be written is a warning and does not change
-    /// the exit status. Give each tenant and report its own FILE.
+    /// the exit status. Give each tenant and report its own FILE. A run skipped by
+    /// --if-locked skip leaves FILE alone: the run holding the state writes it.
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub(crate) metrics: Option<PathBuf>,
 
     /// At the end of every run, print its figures as one JSON line on stderr.
     ///
     /// The figures of --metrics, even with -q: {"report", "tenant", "exit_status",
-    /// "records", "pages", "requests", "throttled_responses", "retries",
+    /// "skipped" (true: --if-locked skip found the state locked), "records", "pages", "requests", "throttled_responses", "retries",
     /// "received_bytes", "duration_seconds", "checkpoint_lag_seconds" (null without a
     /// checkpoint), "finished" (RFC 3339), "last_success" (RFC 3339; null when unknown:
     /// it is known from --metrics)}.

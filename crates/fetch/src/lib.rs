@@ -145,7 +145,10 @@ fn fetch(matches: &clap::ArgMatches, report: &mut RunReport) -> Result<()> {
             let query = target.identity(&settings.query, tenant.as_deref());
             match StateFile::open(path, &query, settings.if_locked, &progress)? {
                 Some(state) => Some(state),
-                None => return Ok(()),
+                None => {
+                    report.skipped = true;
+                    return Ok(());
+                }
             }
         }
         None => None,

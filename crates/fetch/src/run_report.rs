@@ -47,6 +47,10 @@ pub(crate) struct RunReport {
     pub(crate) checkpoint: Option<String>,
     /// The run's counters, once it has them.
     pub(crate) progress: Option<Arc<Progress>>,
+    /// `--if-locked skip` found another run holding the state: that run writes the
+    /// metrics when it ends, so this one leaves the file alone (a success written here
+    /// would hide a run that hangs).
+    pub(crate) skipped: bool,
     started: Instant,
 }
 
@@ -66,6 +70,7 @@ impl RunReport {
             tenant: None,
             checkpoint: None,
             progress: None,
+            skipped: false,
             started: Instant::now(),
         }
     }
@@ -108,7 +113,7 @@ impl RunReport {
             finished,
             last_success,
         };
-        if let Some(path) = &self.metrics {
+        if let Some(path) = self.metrics.as_ref().filter(|_| !self.skipped) {
             let text = exposition(&self.report, self.tenant.as_deref(), &run);
             if let Err(err) = replace_file(path, text.as_bytes())
                 && !self.quiet
@@ -117,7 +122,7 @@ impl RunReport {
             }
         }
         if self.summary {
-            let line = summary(&self.report, self.tenant.as_deref(), &run);
+            let line = summary(&self.report, self.tenant.as_deref(), &run, self.skipped);
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }
     }
@@ -210,12 +215,13 @@ fn label_value(text: &str) -> String {
 }
 
 /// The `--summary` line.
-fn summary(report: &str, tenant: Option<&str>, run: &Run) -> String {
+fn summary(report: &str, tenant: Option<&str>, run: &Run, skipped: bool) -> String {
     let f = &run.figures;
     json!({
         "report": report,
         "tenant": tenant,
         "exit_status": run.exit_status,
+        "skipped": skipped,
         "records": f.records,
         "pages": f.pages,
         "requests": f.requests,
