@@ -8,7 +8,7 @@ use aad_fuzz::engine::{Budget, Dirs, fuzz};
 use aad_fuzz::{TARGETS, package_dir};
 
 /// Mutants per target: together about two to three seconds in a debug build.
-const MUTANTS: u64 = 250;
+const MUTANTS: u64 = 350;
 
 #[test]
 fn every_target_survives_a_short_seeded_budget() {
