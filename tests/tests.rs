@@ -11,9 +11,11 @@ mod util;
 
 mod cli;
 mod conformance;
+mod deploy;
 mod emulator;
 mod fetch;
 mod fetch_query;
+mod fetch_report;
 mod fetch_resume;
 mod fetch_slices;
 mod fetch_state;

@@ -1466,7 +1466,7 @@ fn help_shows_no_environment_values_and_matches_its_snapshot() {
         assert!(!help.contains(value), "--help shows {value}");
     }
     assert!(help.contains("aad-token -t header | curl -H @- "));
-    assert!(help.contains("--cache | aad-fetch"));
+    assert!(help.contains("--token-command 'aad-token --cache'"));
     util::assert_snapshot("tests/fixtures/token/help.txt", &help);
     let short = tool("aad-token")
         .env("COLUMNS", "100")

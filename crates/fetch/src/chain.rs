@@ -193,6 +193,9 @@ impl Chains {
                 }
                 Outcome::Refused(error) => return Err(Stop::Fatal(refused(&error))),
             };
+            if kind == Transient::Throttled {
+                self.progress.throttled();
+            }
             if kind == Transient::Timeout && retries.timed_out() >= TIMEOUTS_BEFORE_GIVING_UP {
                 let why = format!("{TIMEOUTS_BEFORE_GIVING_UP} timeouts in a row ({detail})");
                 let first_page = pages == 0 && !start.saved;
@@ -216,6 +219,7 @@ impl Chains {
             ));
             self.progress
                 .log(&format!("retry after {}: {detail}", seconds(wait)));
+            self.progress.retry();
             std::thread::sleep(wait);
         }
     }
@@ -319,6 +323,7 @@ impl Chains {
             .rejected(&error.summary())
             .map_err(Stop::Fatal)?;
         retries.token_renewed = true;
+        self.progress.retry();
         Ok(())
     }
 

@@ -64,20 +64,15 @@ const EXAMPLES: &str = "
   aad-token | aad-fetch directoryAudits --since yesterday --until today --local \\
       --activity 'Add member to group' -o group-changes.ndjson
 
-  # A cron job every 15 minutes: each event exactly once in one growing file
-  # (the token command renews the token when it expires):
-  */15 * * * * aad-fetch directoryAudits --token-command 'aad-token' --since 7d -q \\
-      --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
+  # A cron job every 15 minutes (one line in the crontab): each event exactly once in one
+  # growing file. The crontab sets AZURE_TENANT_ID, AZURE_CLIENT_ID and
+  # AAD_CLIENT_SECRET_FILE; aad-token, not on cron's PATH, is found beside aad-fetch:
+  */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' \\
+      --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
-<<<<<<< HEAD
   # Any other condition in OData (paths with /, strings in ''), a few fields, at most 100:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"loggedByService eq 'Core Directory'\" \\
       --select id,activityDateTime,activityDisplayName --top 100
-=======
-  # Only failures, only a few fields, at most 100 records:
-  aad-token | aad-fetch directoryAudits --since 36h --filter \"result eq 'failure'\" \\
-      --select id,activityDateTime,activityDisplayName --top 100
->>>>>>> main
 
   # The legacy Azure AD Graph report of the 2016 article, saving each page as the
   # PowerShell sample did (auditEvents0.json, auditEvents1.json, ...):
@@ -232,6 +227,43 @@ pub struct Args {
     /// Which records already emitted are skipped (default: changed with --state, else none).
     #[arg(help_heading = "Output", long, value_enum, value_name = "MODE")]
     pub(crate) dedup: Option<Dedup>,
+
+    /// Put the member "NAME":"VALUE" at the front of every record (repeatable).
+    ///
+    /// For files merged from several tenants or reports, as --add-field tenantId=<id>:
+    /// each record written starts with {"tenantId":"<id>", and every byte the service
+    /// sent follows unchanged. NAME and VALUE are written as JSON strings (escaped), NAME
+    /// must not be empty, and a NAME may be given once. A record that already has a
+    /// top-level member NAME keeps its own (no key is written twice; -v says so once).
+    /// Duplicate detection, the state and --save-pages see the records as the service
+    /// sent them. Not with --pages.
+    #[arg(help_heading = "Output", long, value_name = "NAME=VALUE", value_parser = crate::record_tags::parse_add_field)]
+    pub(crate) add_field: Vec<(String, String)>,
+
+    /// At the end of every run, write its figures to FILE (Prometheus textfile format).
+    ///
+    /// For node_exporter's textfile collector: gauges that describe the last run,
+    /// labelled report and tenant (the token's tid, else --add-field tenantId=, else
+    /// --tenant/AZURE_TENANT_ID): aad_fetch_records, _pages, _requests,
+    /// _throttled_responses, _retries, _received_bytes, _duration_seconds,
+    /// _checkpoint_lag_seconds (with --state), _last_run_timestamp_seconds,
+    /// _last_success_timestamp_seconds and _exit_status. FILE is replaced atomically
+    /// (a temporary file in its directory, fsync, rename), also after a failed run; the
+    /// last success time is read back from the FILE the previous run left (0 when none
+    /// succeeded yet). A FILE that cannot be written is a warning and does not change
+    /// the exit status. Give each tenant and report its own FILE.
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
+    pub(crate) metrics: Option<PathBuf>,
+
+    /// At the end of every run, print its figures as one JSON line on stderr.
+    ///
+    /// The figures of --metrics, even with -q: {"report", "tenant", "exit_status",
+    /// "records", "pages", "requests", "throttled_responses", "retries",
+    /// "received_bytes", "duration_seconds", "checkpoint_lag_seconds" (null without a
+    /// checkpoint), "finished" (RFC 3339), "last_success" (RFC 3339; null when unknown:
+    /// it is known from --metrics)}.
+    #[arg(help_heading = "Output", long)]
+    pub(crate) summary: bool,
 
     /// Write each whole page body as one line instead of one line per record.
     #[arg(help_heading = "Output", long)]

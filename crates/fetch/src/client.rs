@@ -80,6 +80,7 @@ impl Client {
         };
         match aad_http::exchange(&self.agent, &request) {
             Ok(reply) => {
+                progress.request(reply.body.len());
                 progress.log(&format!(
                     "GET {} -> {} ({} bytes, {} ms, client-request-id {request_id})",
                     redact_url(url),
@@ -89,7 +90,10 @@ impl Client {
                 ));
                 outcome(reply)
             }
-            Err(failure) => transport_failure(url, &failure, progress),
+            Err(failure) => {
+                progress.request(0);
+                transport_failure(url, &failure, progress)
+            }
         }
     }
 }

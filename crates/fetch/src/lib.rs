@@ -27,6 +27,8 @@
 //! | `retries` | backoff and `--retry-for` for one chain |
 //! | `record_writer` | writing records, `--top`, the state after each page |
 //! | `record_fields` | a record's id, time and content hash |
+//! | `record_tags` | `--add-field`: members put at the front of every record |
+//! | `run_report` | `--metrics` and `--summary`: what a run did, also a failed one |
 //! | `frontier` | what a family wrote, so a chain fetched again writes nothing twice |
 //! | `dedup` | which records were already emitted (`--dedup`) |
 //! | `output_file` | the `--output` file: its lock, its owner, cutting back what a killed run wrote |
@@ -54,9 +56,11 @@ mod pipeline;
 mod progress;
 mod questions;
 mod record_fields;
+mod record_tags;
 mod record_writer;
 mod reports;
 mod retries;
+mod run_report;
 mod settings;
 mod state;
 mod state_doc;
@@ -77,6 +81,7 @@ use crate::cli::Args;
 use crate::fetcher::{Fetcher, Plan, Resume, ResumeFrom};
 use crate::progress::Progress;
 use crate::record_writer::{RecordContext, RecordWriter};
+use crate::run_report::RunReport;
 use crate::settings::Environment;
 use crate::state::StateFile;
 use crate::state_doc::ChainState;
@@ -94,16 +99,46 @@ pub fn run() -> Result<()> {
     if matches.get_flag("list") {
         return reports::write_list(&mut aad_common::io::stdout());
     }
+    let mut report = RunReport::new(
+        matches.get_one::<std::path::PathBuf>("metrics").cloned(),
+        matches.get_flag("summary"),
+        matches.get_flag("quiet"),
+        matches
+            .get_one::<String>("report")
+            .cloned()
+            .unwrap_or_default(),
+    );
+    // Known before anything can fail; the token's tenant replaces it once known.
+    report.tenant = matches
+        .get_many::<(String, String)>("add_field")
+        .into_iter()
+        .flatten()
+        .find(|(name, _)| name == "tenantId")
+        .map(|(_, value)| value.clone())
+        .or_else(|| matches.get_one::<String>("tenant").cloned())
+        .filter(|t| !t.is_empty());
+    let outcome = fetch(&matches, &mut report);
+    report.finish(&outcome);
+    outcome
+}
+
+/// One run past the command line; `report` learns what the run found out on the way.
+fn fetch(matches: &clap::ArgMatches, report: &mut RunReport) -> Result<()> {
     let now = chrono::Utc::now();
-    let settings = settings::resolve(&matches, &Environment::of_process(), now)?;
+    let settings = settings::resolve(matches, &Environment::of_process(), now)?;
 
     let tokens = Tokens::acquire(&settings.token)?;
+    if let Some(tid) = tokens.tenant() {
+        report.tenant = Some(tid.to_string());
+    }
     let tenant = settings
         .tenant
         .clone()
         .or_else(|| tokens.tenant().map(str::to_string));
     let target = settings.target(tokens.tenant())?;
+    report.report.clone_from(&target.label);
     let progress = Arc::new(Progress::new(settings.progress, &target.label));
+    report.progress = Some(progress.clone());
     let state = match &settings.state {
         Some(path) => Some(StateFile::open(
             path,
@@ -113,6 +148,7 @@ pub fn run() -> Result<()> {
     };
     let doc = state.as_ref().map(|s| &s.doc);
     let checkpoint = doc.and_then(|d| d.checkpoint.as_deref());
+    report.checkpoint = checkpoint.map(str::to_string);
     let window = settings.window.window(checkpoint, now)?;
     let resume = doc
         .and_then(|d| d.chain.as_ref())
@@ -182,6 +218,7 @@ pub fn run() -> Result<()> {
     let outcome = pipeline::run(move |handover| fetcher.run(handover), &mut writer);
     // Whatever happened, what was written stays recorded; the first error wins.
     let finished = writer.finish();
+    report.checkpoint = writer.checkpoint();
     progress.finish();
     outcome
         .and(finished)

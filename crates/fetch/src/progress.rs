@@ -26,11 +26,27 @@ pub(crate) struct Mode {
     pub(crate) quiet: bool,
 }
 
+/// What a run did, for `--metrics` and `--summary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Figures {
+    /// Pages written (or, with `--pages`, whose records were counted).
+    pub(crate) pages: u64,
+    /// Records written.
+    pub(crate) records: u64,
+    /// GETs sent to the service (every attempt, retries included).
+    pub(crate) requests: u64,
+    /// Answers 429 (or 509): the service throttled a request.
+    pub(crate) throttled: u64,
+    /// Requests sent again after a throttled, failed, timed-out or cut-short answer.
+    pub(crate) retries: u64,
+    /// Response body bytes received (as decoded), error answers included.
+    pub(crate) bytes: u64,
+}
+
 /// What the progress line shows, updated by both threads.
 #[derive(Debug)]
 struct Counters {
-    pages: u64,
-    records: u64,
+    figures: Figures,
     skipped: u64,
     slice: String,
     note: Option<String>,
@@ -56,8 +72,7 @@ impl Progress {
             label: label.to_string(),
             started: Instant::now(),
             counters: Mutex::new(Counters {
-                pages: 0,
-                records: 0,
+                figures: Figures::default(),
                 skipped: 0,
                 slice: String::new(),
                 note: None,
@@ -94,12 +109,35 @@ impl Progress {
     /// A page was written.
     pub(crate) fn page(&self, written: u64, skipped: u64) {
         self.with(|c| {
-            c.pages += 1;
-            c.records += written;
+            c.figures.pages += 1;
+            c.figures.records += written;
             c.skipped += skipped;
             c.note = None;
         });
         self.draw(false);
+    }
+
+    /// A request was answered (or failed) with a body of `bytes`.
+    pub(crate) fn request(&self, bytes: usize) {
+        self.with(|c| {
+            c.figures.requests += 1;
+            c.figures.bytes += bytes as u64;
+        });
+    }
+
+    /// The service throttled a request (429).
+    pub(crate) fn throttled(&self) {
+        self.with(|c| c.figures.throttled += 1);
+    }
+
+    /// A request is to be sent again.
+    pub(crate) fn retry(&self) {
+        self.with(|c| c.figures.retries += 1);
+    }
+
+    /// What the run did so far.
+    pub(crate) fn figures(&self) -> Figures {
+        self.with(|c| c.figures)
     }
 
     /// Work moved to another slice.
@@ -151,9 +189,9 @@ impl Progress {
             let mut text = format!(
                 "{NAME}: {} · {} pages · {} records · {:.0}/s",
                 self.label,
-                c.pages,
-                c.records,
-                c.records as f64 / seconds
+                c.figures.pages,
+                c.figures.records,
+                c.figures.records as f64 / seconds
             );
             if c.skipped > 0 {
                 text.push_str(&format!(" · {} already emitted", c.skipped));

@@ -24,6 +24,7 @@ use crate::page::{Page, one_line};
 use crate::progress::Progress;
 use crate::questions::LocalFilter;
 use crate::record_fields::{self, content_hash};
+use crate::record_tags::Tags;
 use crate::state::StateFile;
 use crate::state_doc::{ChainState, DoneEntry, Emitted, JournalLine, OutputMark, PageEntry};
 use crate::sweep::{After, Position, span_text};
@@ -33,6 +34,19 @@ use crate::window::{Slice, earliest};
 enum Out {
     Stdout(BufWriter<StdoutLock<'static>>),
     File(BufWriter<OutputFile>),
+}
+
+impl Out {
+    fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
+        let result = match self {
+            Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
+            Out::File(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
+        };
+        result.map_err(|e| match self {
+            Out::Stdout(_) => Error::stdout(e),
+            Out::File(w) => Error::file("write", &w.get_ref().path, e),
+        })
+    }
 }
 
 /// Whether to go on after a page.
@@ -59,6 +73,8 @@ pub(crate) struct WriterOptions {
     pub(crate) overlap: TimeDelta,
     /// The query flags' conditions tested here (set from the target).
     pub(crate) local: LocalFilter,
+    /// `--add-field`: members put at the front of every record written.
+    pub(crate) tags: Tags,
 }
 
 /// What the writer needs to know about the target and the run.
@@ -86,6 +102,8 @@ pub(crate) struct RecordWriter {
     seen: Option<Seen>,
     /// Records that fail it are not written (nor counted, nor remembered).
     local: LocalFilter,
+    /// `--add-field`.
+    tags: Tags,
     overlap: TimeDelta,
     context: RecordContext,
     frontier: Frontier,
@@ -158,6 +176,7 @@ impl RecordWriter {
             written: 0,
             seen,
             local: options.local,
+            tags: options.tags,
             overlap: options.overlap,
             context,
             frontier,
@@ -262,7 +281,7 @@ impl RecordWriter {
                 }
             }
             self.frontier.handled(time, record, range.clone());
-            self.write_line(record)?;
+            self.write_record(record)?;
             written += 1;
             self.written += 1;
             if self.limit.is_some_and(|limit| self.written >= limit) {
@@ -413,19 +432,14 @@ impl RecordWriter {
         state.compact()
     }
 
-    fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
-        let result = match &mut self.out {
-            Out::Stdout(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
-            Out::File(w) => w.write_all(bytes).and_then(|()| w.write_all(b"\n")),
-        };
-        result.map_err(|e| self.write_error(e))
+    /// Writes a record with the `--add-field` members at its front.
+    fn write_record(&mut self, record: &[u8]) -> Result<()> {
+        let line = self.tags.apply(record, &self.progress);
+        self.out.write_line(line)
     }
 
-    fn write_error(&self, e: std::io::Error) -> Error {
-        match &self.out {
-            Out::Stdout(_) => Error::stdout(e),
-            Out::File(w) => Error::file("write", &w.get_ref().path, e),
-        }
+    fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_line(bytes)
     }
 
     /// Flushes (and fsyncs a file); returns the output file's mark when a state
@@ -453,6 +467,11 @@ impl RecordWriter {
     pub(crate) fn finish(&mut self) -> Result<()> {
         self.commit()?;
         self.compact()
+    }
+
+    /// The state's checkpoint as it is now.
+    pub(crate) fn checkpoint(&self) -> Option<String> {
+        self.state.as_ref()?.doc.checkpoint.clone()
     }
 
     /// The size of the state file, for tests of its growth.

@@ -23,6 +23,7 @@ use clap::{ArgMatches, FromArgMatches as _};
 use crate::cli::{Args, Dedup, GraphVersion};
 use crate::progress::Mode;
 use crate::questions::{LocalFilter, Questions};
+use crate::record_tags::Tags;
 use crate::record_writer::WriterOptions;
 use crate::reports;
 use crate::target::{Bases, QueryOptions, Target};
@@ -194,6 +195,7 @@ pub(crate) fn resolve(
             limit: args.top,
             overlap: to_time_delta(args.overlap),
             local: LocalFilter::default(),
+            tags: Tags::new(&args.add_field)?,
         },
         rate: match args.rate {
             RateSetting::Off => None,
@@ -287,6 +289,11 @@ fn check_combinations(args: &Args, lag_or_overlap: bool) -> Result<()> {
     if args.pages && args.dedup.is_some_and(|d| d != Dedup::None) {
         return Err(Error::usage(
             "--pages writes whole pages; it cannot skip records with --dedup",
+        ));
+    }
+    if args.pages && !args.add_field.is_empty() {
+        return Err(Error::usage(
+            "--add-field adds a member to each record; --pages writes whole pages",
         ));
     }
     if args.state.is_none() && lag_or_overlap {

@@ -13,8 +13,10 @@
 //!   caller registers it first, [`relay_stderr`]): a command run with `-v`, or one that
 //!   echoes a server's answer, cannot put a secret on aad-fetch's stderr.
 
+use std::ffi::OsString;
 use std::io::{self, Read, Write as _};
 use std::os::unix::process::CommandExt as _;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
@@ -60,9 +62,31 @@ enum Report {
     StderrDone,
 }
 
+/// The command's PATH: `path` with aad-fetch's own directory `dir` appended, so a cron
+/// job (PATH=/usr/bin:/bin) that runs /usr/local/bin/aad-fetch finds the aad-token
+/// installed beside it. Appended, so a PATH that names another aad-token keeps it; an
+/// unset PATH is the shell's usual `/usr/bin:/bin`.
+fn search_path(path: Option<OsString>, dir: &Path) -> OsString {
+    let mut dirs: Vec<std::path::PathBuf> = match &path {
+        Some(p) => std::env::split_paths(p).collect(),
+        None => vec!["/usr/bin".into(), "/bin".into()],
+    };
+    if !dirs.iter().any(|d| d == dir) {
+        dirs.push(dir.to_path_buf());
+    }
+    std::env::join_paths(dirs).unwrap_or_else(|_| path.unwrap_or_default())
+}
+
 /// Runs `cmd` with `sh -c` until it ends or `timeout` passes.
 pub(crate) fn run(cmd: &str, timeout: Duration) -> Result<Finished> {
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        command.env("PATH", search_path(std::env::var_os("PATH"), &dir));
+    }
+    let mut child = command
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
@@ -182,6 +206,19 @@ pub(crate) fn relay_stderr(captured: &Captured) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_own_directory_is_appended_to_the_search_path_once() {
+        let dir = Path::new("/opt/aad/bin");
+        let path = |p: Option<&str>| {
+            search_path(p.map(OsString::from), dir)
+                .to_string_lossy()
+                .into_owned()
+        };
+        assert_eq!(path(Some("/usr/bin:/bin")), "/usr/bin:/bin:/opt/aad/bin");
+        assert_eq!(path(Some("/opt/aad/bin:/bin")), "/opt/aad/bin:/bin");
+        assert_eq!(path(None), "/usr/bin:/bin:/opt/aad/bin");
+    }
 
     #[test]
     fn output_and_status_of_a_command_that_ends() {

@@ -36,8 +36,10 @@ const EXAMPLES: &str = "
   aad-token -t json -o token.json && \\
       aad-fetch signIns --since 1d --token-file token.json > signins.ndjson
 
-  # Cron, every 15 minutes, reusing the token while it is valid:
-  */15 * * * * aad-token --cache | aad-fetch directoryAudits --state ~/a.state >> ~/a.ndjson";
+  # Cron, every 15 minutes (one line in the crontab), reusing the token while it is valid
+  # and renewing it when it expires (aad-fetch finds aad-token beside itself):
+  */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' \\
+      --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson";
 
 /// Which credential to use, when the automatic choice is not wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

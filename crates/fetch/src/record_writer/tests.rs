@@ -47,6 +47,7 @@ fn writer(dir: &Path, dedup: Dedup, time_field: &str, overlap: TimeDelta) -> Rec
             limit: None,
             overlap,
             local: LocalFilter::default(),
+            tags: Tags::default(),
         },
         RecordContext {
             time_field: Some(time_field.to_string()),
