@@ -1,11 +1,15 @@
 //! aad-format: the line and page reader, every `--to` format over the records it reads,
 //! the `--fields` path parser and the `--where` expression parser.
 
-use super::json;
-use crate::target::{Target, outcome, signature, text, two_parts};
+use std::sync::OnceLock;
+
 use aad_format::fuzzing::{
     LineOutcome, format, lines, parse_fields, parse_path, where_keeps, written_path,
 };
+use clap::CommandFactory as _;
+
+use super::json;
+use crate::target::{Target, outcome, signature, text, two_parts};
 
 /// Words of NDJSON audit records and Graph pages.
 const RECORD_WORDS: &[&[u8]] = &[
@@ -164,20 +168,20 @@ fn check_page(line: &[u8], outcome: &LineOutcome) {
     }
 }
 
+/// Every `--to` format, as aad-format's command line lists them (a new format is
+/// fuzzed without a change here).
+fn formats() -> &'static [String] {
+    static FORMATS: OnceLock<Vec<String>> = OnceLock::new();
+    FORMATS.get_or_init(|| {
+        let command = aad_format::cli::Args::command();
+        let to = command.get_arguments().find(|a| a.get_id() == "to");
+        let values = to.expect("aad-format has --to").get_possible_values();
+        values.iter().map(|v| v.get_name().to_string()).collect()
+    })
+}
+
 /// Every format, plus one of a few flag sets picked by the input's length.
 fn run_render(data: &[u8]) -> u64 {
-    const FORMATS: &[&str] = &[
-        "json",
-        "ndjson",
-        "csv",
-        "tsv",
-        "xml",
-        "text",
-        "table",
-        "ecs",
-        "ocsf",
-        "azure-monitor",
-    ];
     const EXTRA: &[&[&str]] = &[
         &[],
         &[
@@ -193,7 +197,7 @@ fn run_render(data: &[u8]) -> u64 {
     ];
     let extra = EXTRA[data.len() % EXTRA.len()];
     let mut ends = Vec::new();
-    for to in FORMATS {
+    for to in formats().iter().map(String::as_str) {
         let mut args = vec!["--to", to, "--skip-invalid"];
         args.extend_from_slice(extra);
         let (out, ended) = format(&args, data);
