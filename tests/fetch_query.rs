@@ -195,7 +195,7 @@ fn audits_about_one_target_resource_are_exactly_what_a_selection_of_the_full_pul
 #[test]
 fn flags_that_do_not_fit_the_report_are_usage_errors() {
     let emu = Emulator::start(&["--records", "10"]);
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (
             &["signIns", "--activity", "Add user"],
             "aad-fetch: error: --activity does not apply to sign-ins: it filters directoryAudits by activityDisplayName\n",
@@ -211,6 +211,11 @@ fn flags_that_do_not_fit_the_report_are_usage_errors() {
         (
             &["directoryAudits", "--since", "2026-13-01"],
             "aad-fetch: error: --since: '2026-13-01' is out of range: month 13 (01 to 12)\nhint: times without a zone, dates, today and yesterday are UTC; --local reads them in the local zone (TZ)\n",
+        ),
+        // A zone of four bytes that are not four digits (found by aad-fuzz: it panicked).
+        (
+            &["directoryAudits", "--until", "2026-11-28T10:00-1€"],
+            "aad-fetch: error: --until: '2026-11-28T10:00-1€' is not a time; use a date (2026-11-28), a date and time (2026-11-28 10:00, 2026-11-28T10:00:00Z), today, yesterday, now, or a duration back from now (90m, 36h, 7d)\nhint: times without a zone, dates, today and yesterday are UTC; --local reads them in the local zone (TZ)\n",
         ),
     ];
     for (args, stderr) in cases {

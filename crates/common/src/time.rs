@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
 
 /// Formats a time as Graph does: UTC, seven fractional digits, `Z`.
 pub fn graph_time(t: DateTime<Utc>) -> String {
+    let t = without_leap_second(t);
     // chrono has no 7-digit preset; nanoseconds cut to 100 ns ticks.
     format!(
         "{}.{:07}Z",
@@ -31,6 +32,22 @@ pub fn rfc3339_seconds(t: DateTime<Utc>) -> String {
 /// Reads an instant: RFC 3339 with any offset and up to nine fractional digits, a
 /// date-time without offset (taken as UTC), or a bare date (midnight UTC).
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    parse_instant_as_written(text).map(without_leap_second)
+}
+
+/// A leap second (`23:59:60.5`, which chrono keeps as more than 10^9 nanoseconds of
+/// second 59) as the same instant in the next second (`00:00:00.5`), as 100 ns ticks
+/// count it; otherwise [`graph_time`] would write eight fractional digits, and a time
+/// read back would differ from the one written (found by aad-fuzz, target `times`).
+fn without_leap_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = t.timestamp_subsec_nanos();
+    if nanos < 1_000_000_000 {
+        return t;
+    }
+    DateTime::from_timestamp(t.timestamp() + 1, nanos - 1_000_000_000).unwrap_or(t)
+}
+
+fn parse_instant_as_written(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
@@ -152,6 +169,22 @@ impl fmt::Display for RateSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leap_second_is_the_next_second_and_writes_seven_digits() {
+        for (leap, after) in [
+            ("2016-12-31T23:59:60.5Z", "2017-01-01T00:00:00.5000000Z"),
+            ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00.0000000Z"),
+            (
+                "2016-12-31T23:59:60.1234567",
+                "2017-01-01T00:00:00.1234567Z",
+            ),
+        ] {
+            let t = parse_instant(leap).unwrap();
+            assert_eq!(graph_time(t), after, "{leap}");
+            assert_eq!(parse_instant(&graph_time(t)), Some(t), "{leap}");
+        }
+    }
 
     #[test]
     fn graph_time_has_seven_digits() {

@@ -32,6 +32,7 @@
 //! | `requests_log` | the last requests and per-endpoint counts |
 //! | `env_files` | `--print-env`, `--env-dir`: credential files and `export` lines |
 //! | `dump` | `--dump`: a report as NDJSON without serving |
+//! | `fuzzing` | (feature `fuzzing`, for aad-fuzz only) doors to `$filter`, skip tokens and query strings |
 //! | `tls` | the CA and server certificate made at start |
 //! | `time`, `rng` | 100 ns ticks; the deterministic random source of the data |
 
@@ -45,6 +46,8 @@ mod dump;
 mod endpoint;
 mod env_files;
 mod faults;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handler;
 mod inspection;
 mod odata;

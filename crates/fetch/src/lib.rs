@@ -37,6 +37,7 @@
 //! | `state` | the state file on disk: lock, journal, compaction |
 //! | `state_doc` | what the state file holds |
 //! | `identity` | the query a state file is bound to |
+//! | `fuzzing` | (feature `fuzzing`, for aad-fuzz only) doors to the parsers the fuzz targets drive |
 //! | `progress` | the progress line, `-v` lines, warnings |
 
 pub mod cli;
@@ -47,6 +48,8 @@ mod client;
 mod dedup;
 mod fetcher;
 mod frontier;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod identity;
 mod output_file;
 mod pacing;

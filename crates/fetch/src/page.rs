@@ -206,8 +206,11 @@ pub(crate) fn resolve(
     let reference =
         UriReferenceStr::new(&link).map_err(|_| PageError::BadLink(redact_url(&link)))?;
     let resolved = reference.resolve_against(base).to_string();
-    if origin(&resolved) != origin(page_url) {
-        return Err(PageError::ForeignLink(redact_url(&resolved)));
+    // Both must have an origin: two URLs without one (no `scheme://host`) are not the
+    // same host.
+    match (origin(&resolved), origin(page_url)) {
+        (Some(there), Some(here)) if there == here => {}
+        _ => return Err(PageError::ForeignLink(redact_url(&resolved))),
     }
     Ok(match keep_api_version {
         Some(version) => with_api_version(&resolved, version),
@@ -234,7 +237,7 @@ fn encode_stray_characters(link: &str) -> Cow<'_, str> {
 }
 
 /// `scheme://host:port`, lowercased, with the default port made explicit.
-fn origin(url: &str) -> Option<String> {
+pub(crate) fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next()?;
@@ -365,6 +368,18 @@ mod tests {
                 .as_deref(),
             Some("https://graph.microsoft.com/v1.0/x?$filter=a%20eq%20'b%20c'&$skiptoken=%C3%A9")
         );
+    }
+
+    #[test]
+    fn links_between_urls_without_an_origin_are_refused() {
+        // Found by aad-fuzz (fetch-next-link): neither "h:82" nor what a link resolves
+        // to against it has a `scheme://host`, and two missing origins compared equal.
+        for (page, link) in [("h:82", ""), ("urn:a", "b"), ("mailto:x@y", "?q")] {
+            assert!(
+                matches!(resolve(page, link, None), Err(PageError::ForeignLink(_))),
+                "{page} {link}"
+            );
+        }
     }
 
     #[test]

@@ -204,7 +204,7 @@ impl StateFile {
 /// Reads a state file: the snapshot, then each journal line applied. Returns the state
 /// and whether the file can be appended to as it is (false: an old version, or a torn
 /// last line, which a compaction replaces).
-fn read(path: &Path, bytes: &[u8]) -> Result<(StateDoc, bool)> {
+pub(crate) fn read(path: &Path, bytes: &[u8]) -> Result<(StateDoc, bool)> {
     let damaged = |line: usize, e: serde_json::Error| {
         Error::new(
             Status::File,

@@ -214,7 +214,8 @@ fn split_zone(text: &str) -> Result<(&str, Option<FixedOffset>), Why> {
     let (clock, zone) = text.split_at(at);
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let digits = zone[1..].replace(':', "");
-    if digits.len() != 4 || zone[1..].len() > 5 {
+    // Digits only before slicing: `-1€` is four bytes too (found by aad-fuzz).
+    if digits.len() != 4 || zone[1..].len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Why::NotATime);
     }
     let (hours, minutes) = (number(&digits[..2])?, number(&digits[2..])?);

@@ -35,6 +35,7 @@
 //! | `json_out`, `csv_out`, `text_out`, `table_out`, `xml_out` | the formats |
 //! | `table_fit` | table cells cut to a width, columns shrunk to fit the terminal |
 //! | `siem` | the SIEM formats: ECS, OCSF and Azure Monitor documents, one per record |
+//! | `fuzzing` | (feature `fuzzing`, for aad-fuzz only) doors to the parsers and formats the fuzz targets drive |
 //! | `xml_stream`, `xml_element`, `xml_syntax` | XML's one-pass writer, the element both writers share, the names and characters XML 1.0 allows |
 //!
 //! The modules import each other in one direction only: the formats import the shared
@@ -51,6 +52,8 @@ mod field_check;
 mod fields;
 mod filter;
 mod flatten;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod input;
 mod json_out;
 mod output;

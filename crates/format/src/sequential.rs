@@ -2,6 +2,7 @@
 //! csv and tsv without `--fields` and table always run here; the other formats do with
 //! `--threads 1`.
 
+use std::io::Read;
 use std::sync::Arc;
 
 use aad_common::{Result, Status};
@@ -57,7 +58,23 @@ fn read_input(
     sink: &mut dyn Sink,
     reporter: &mut Reporter,
 ) -> Result<()> {
-    let mut lines = LineReader::open(name, max_line)?;
+    read_lines(
+        LineReader::open(name, max_line)?,
+        max_line,
+        pick,
+        sink,
+        reporter,
+    )
+}
+
+/// Feeds the records of the lines `lines` reads to `sink`.
+pub(crate) fn read_lines<R: Read>(
+    mut lines: LineReader<R>,
+    max_line: usize,
+    pick: &mut Pick,
+    sink: &mut dyn Sink,
+    reporter: &mut Reporter,
+) -> Result<()> {
     let file = Arc::clone(lines.name());
     loop {
         // Output is flushed whenever the input may block, so records flow on at once.
