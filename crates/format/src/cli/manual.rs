@@ -114,8 +114,10 @@ the output, warnings and errors are byte for byte those of --threads 1. A line l
 than 256 KiB (a Graph page) is formatted by the thread that reads, so that memory stays \
 small. csv and tsv without --fields, table, and every format with --sort use one \
 thread. When fewer threads can be started than asked for (a resource limit such as \
-ulimit -v), a warning says how many run and the output is the same; when none can, \
-the run goes on one thread.
+ulimit -u), a warning says how many run and the output is the same; when none can, \
+the run goes on one thread. Under an address-space limit (ulimit -v), each thread is \
+counted as 72 MiB (its stack and malloc arena) and 64 MiB are kept for the run itself: \
+only the threads that fit are started, with the same warning.
 
 Limits. A line longer than --max-line (16M by default, at most 1G) is bad data; its \
 bytes are not kept, and without --skip-invalid the run stops at it, so a line that \

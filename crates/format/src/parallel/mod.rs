@@ -14,10 +14,12 @@
 //! | `job` | jobs, and the workers that render them |
 //! | `write` | the writing side: results in input order |
 //! | `budget` | what bounds memory: jobs and bytes in flight, reused buffers |
+//! | `room` | the address space a `ulimit -v` leaves for another thread |
 
 mod budget;
 mod job;
 mod read;
+mod room;
 mod write;
 
 use std::io::Write;
@@ -36,21 +38,33 @@ use job::{Done, How, Job, work};
 use read::Dispatch;
 use write::write_in_order;
 
-/// Address space that must be free before a thread is started: its stack (2 MiB by
-/// default), the signal stack it maps first thing (std panics when that fails, so it
-/// is checked for beforehand), and a malloc arena (64 MiB reserved at its first
-/// allocation, which another thread may be taking meanwhile).
+/// Address space a thread takes: its stack (2 MiB by default), the signal stack it maps
+/// first thing (std panics when that fails), and a malloc arena (64 MiB reserved at its
+/// first allocation).
 const THREAD_ROOM: usize = 72 << 20;
 
+/// Address space kept free for what the run itself allocates (jobs and rendered bytes
+/// in flight, reused buffers, the CSV read-ahead, the reading thread's own heap):
+/// without it a tight `ulimit -v` lets threads start and then aborts the run at its
+/// first large allocation.
+const WORK_ROOM: usize = 64 << 20;
+
+/// How many threads (the writer and the workers) an address-space limit leaves room
+/// for; all that are asked for when there is no limit. Decided once, before any thread
+/// starts, from what the kernel reports: see [`room`].
+fn threads_with_room(asked: usize) -> usize {
+    match room::address_space_left() {
+        Some(left) => asked.min(left.saturating_sub(WORK_ROOM) / THREAD_ROOM),
+        None => asked,
+    }
+}
+
 /// Starts `body` on a thread of `scope` and waits until it runs; `None` when it cannot
-/// start, also when the address space (`ulimit -v`) has no room left for what a new
-/// thread maps as it starts.
+/// start.
 fn start<'scope, T: Send + 'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     body: impl FnOnce() -> T + Send + 'scope,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
-    // A reservation of address space only: no page of it is touched.
-    Vec::<u8>::new().try_reserve_exact(THREAD_ROOM).ok()?;
     let (running, started) = std::sync::mpsc::sync_channel(1);
     let handle = std::thread::Builder::new()
         .spawn_scoped(scope, move || {
@@ -92,7 +106,9 @@ pub(crate) fn run<W: Write>(
     let (job_tx, job_rx) = channel::<Job>();
     let (done_tx, done_rx) = channel::<Done>();
     let job_rx = Mutex::new(job_rx);
-    let budget = Budget::new(2 * threads);
+    // The writer and the workers that an address-space limit leaves room for.
+    let room = threads_with_room(threads + 1);
+    let budget = Budget::new(2 * room.saturating_sub(1).max(1));
     let read_failed = AtomicBool::new(false);
     let pool = Pool::default();
     let fallback = frame.clone();
@@ -100,6 +116,9 @@ pub(crate) fn run<W: Write>(
         let (job_rx, budget, pool, read_failed) = (&job_rx, &budget, &pool, &read_failed);
         // The writer first: nothing is written before it runs, so when it cannot start
         // the run can still go on one thread.
+        if room == 0 {
+            return Ok(Ran::NoThreads(fallback));
+        }
         let writer = start(scope, move || {
             let _close = CloseOnDrop(budget);
             let out = make_out();
@@ -109,7 +128,7 @@ pub(crate) fn run<W: Write>(
             return Ok(Ran::NoThreads(fallback));
         };
         let mut started = 0;
-        while started < threads {
+        while started < room - 1 {
             let (render, done) = (render.fork(), done_tx.clone());
             let filter = pick.filter.clone();
             if start(scope, move || {
