@@ -80,7 +80,8 @@ const EXAMPLES: &str = "
   # growing file. The crontab sets AZURE_TENANT_ID, AZURE_CLIENT_ID and
   # AAD_CLIENT_SECRET_FILE; aad-token, not on cron's PATH, is found beside aad-fetch:
   */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' \\
-      --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
+      --since 7d -q --if-locked skip \\
+      --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson
 
   # Any other condition in OData (paths with /, strings in ''), a few fields, at most 100:
   aad-token | aad-fetch directoryAudits --since 36h --filter \"loggedByService eq 'Core Directory'\" \\
@@ -288,8 +289,8 @@ pub struct Args {
     /// At the end of every run, print its figures as one JSON line on stderr.
     ///
     /// The figures of --metrics, even with -q: {"report", "tenant", "exit_status",
-    /// "skipped" (true: --if-locked skip found the state locked), "records", "pages", "requests", "throttled_responses", "retries",
-    /// "received_bytes", "duration_seconds", "checkpoint_lag_seconds" (null without a
+    /// "skipped" (true: --if-locked skip found the state locked), "records", "pages",
+    /// "requests", "throttled_responses", "retries", "received_bytes", "duration_seconds", "checkpoint_lag_seconds" (null without a
     /// checkpoint), "finished" (RFC 3339), "last_success" (RFC 3339; null when unknown:
     /// it is known from --metrics)}.
     #[arg(help_heading = "Output", long)]

@@ -39,7 +39,8 @@ const EXAMPLES: &str = "
   # Cron, every 15 minutes (one line in the crontab), reusing the token while it is valid
   # and renewing it when it expires (aad-fetch finds aad-token beside itself):
   */15 * * * * /usr/local/bin/aad-fetch directoryAudits --token-command 'aad-token --cache' \\
-      --since 7d -q --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson";
+      --since 7d -q --if-locked skip \\
+      --state /var/lib/aad/audits.state --output /var/log/aad/audits.ndjson";
 
 /// Which credential to use, when the automatic choice is not wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
