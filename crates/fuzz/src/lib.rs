@@ -9,6 +9,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`cli`] | the `aad-fuzz` command line: targets, budget, seed; the report per target |
 //! | [`target`] | what a target is; the signature of what an input did |
 //! | [`targets`] | one function per target: run one input, assert the invariants, return a signature |
 //! | [`engine`] | the loop: corpus, mutants, caught panics, shrinking, saved crashes, the hang watchdog |
@@ -16,6 +17,7 @@
 //! | [`rng`] | the seeded random source |
 //! | `watchdog` | the thread that reports an input running past the hang limit (CPU time) |
 
+pub mod cli;
 pub mod engine;
 pub mod mutate;
 pub mod rng;
