@@ -58,17 +58,8 @@ fn finish(child: Child, command: &str) -> Output {
 
 /// (arrival ms, status, tenant) of every report request the emulator logged.
 fn report_requests(emu: &Emulator) -> Vec<(u64, u64, String)> {
-    let (status, body) = emu.get("/_emulator/requests");
-    assert_eq!(status, 200);
-    let mut requests: Vec<(u64, u64, String)> = body
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| {
-            r["path"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("/auditLogs/")
-        })
+    let mut requests: Vec<(u64, u64, String)> = crate::fetch::requests(emu, "/auditLogs/")
+        .into_iter()
         .map(|r| {
             (
                 r["received_ms"].as_u64().expect("received_ms"),
@@ -245,14 +236,21 @@ fn the_budget_file(dir: &Path) -> PathBuf {
     files.into_iter().next().unwrap()
 }
 
-#[test]
-fn a_budget_file_locked_by_a_killed_process_does_not_block() {
+/// An emulator of 20 records, a rate directory, and a token, after one paced pull has
+/// made the group's budget file.
+fn after_one_paced_run() -> (Emulator, tempfile::TempDir, String) {
     let emu = Emulator::start(&["--records", "20"]);
     let dir = tempfile::tempdir().unwrap();
     let token = token(&emu);
     paced(&emu, &token, dir.path())
         .arg("directoryAudits")
         .success();
+    (emu, dir, token)
+}
+
+#[test]
+fn a_budget_file_locked_by_a_killed_process_does_not_block() {
+    let (emu, dir, token) = after_one_paced_run();
     let first_run = report_requests(&emu).len();
     let file = the_budget_file(dir.path());
     let (mut holder, _pid) = python_server("hold_lock.py", &[file.as_os_str()]);
@@ -288,12 +286,7 @@ fn a_budget_file_locked_by_a_killed_process_does_not_block() {
 
 #[test]
 fn a_damaged_budget_file_is_started_again_with_a_warning() {
-    let emu = Emulator::start(&["--records", "20"]);
-    let dir = tempfile::tempdir().unwrap();
-    let token = token(&emu);
-    paced(&emu, &token, dir.path())
-        .arg("directoryAudits")
-        .success();
+    let (emu, dir, token) = after_one_paced_run();
     let file = the_budget_file(dir.path());
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(

@@ -57,6 +57,18 @@ pub fn open_input(name: &str) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(BUFFER_SIZE, file)))
 }
 
+/// Creates `dir` and its missing parents readable only by the user (mode 0700 on Unix):
+/// state, budget and token files name what a user pulls and must not be listed by
+/// others. Directories that exist already keep their mode; callers that need them
+/// private check them.
+pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 /// `limit` bytes as people write them: `64 KiB`, `1 MiB`.
 pub fn format_size(limit: u64) -> String {
     match limit {

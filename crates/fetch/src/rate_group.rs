@@ -168,12 +168,7 @@ pub(crate) fn rate_dir(
 /// Creates the directories (private to the user) and checks each is a directory of
 /// the user's own that no one else may write.
 fn prepare(dir: &Path, checked: &[PathBuf], uid: u32) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
+    aad_common::io::create_private_dir_all(dir)
         .map_err(|e| Error::file("create rate directory", dir, e))?;
     for path in checked {
         check_private(path, uid)?;

@@ -265,13 +265,7 @@ fn create_private_parent(path: &Path) -> Result<()> {
     if dir.exists() {
         return Ok(());
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| Error::file("create directory", dir, e))
+    aad_common::io::create_private_dir_all(dir).map_err(|e| Error::file("create directory", dir, e))
 }
 
 /// The directory a file is in (`.` for a bare name).
@@ -281,16 +275,22 @@ fn parent_dir(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Opens (creating it) and locks the lock file `lock_path`; `None` when another process
-/// holds it. The OS releases the lock when the process ends, however it ends.
-pub(crate) fn lock_beside(lock_path: &Path) -> Result<Option<File>> {
-    let lock = OpenOptions::new()
+/// Opens the lock file `lock_path`, creating it; its contents (the holder's pid) are
+/// kept, as another run may hold it.
+fn open_lock_file(lock_path: &Path) -> Result<File> {
+    OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .write(true)
         .open(lock_path)
-        .map_err(|e| Error::file("create lock file", lock_path, e))?;
+        .map_err(|e| Error::file("create lock file", lock_path, e))
+}
+
+/// Opens (creating it) and locks the lock file `lock_path`; `None` when another process
+/// holds it. The OS releases the lock when the process ends, however it ends.
+pub(crate) fn lock_beside(lock_path: &Path) -> Result<Option<File>> {
+    let lock = open_lock_file(lock_path)?;
     match lock.try_lock() {
         Ok(()) => Ok(Some(lock)),
         Err(TryLockError::WouldBlock) => Ok(None),
@@ -300,13 +300,7 @@ pub(crate) fn lock_beside(lock_path: &Path) -> Result<Option<File>> {
 
 /// Opens the lock file `lock_path` and waits until its lock is free.
 fn wait_for_lock(lock_path: &Path) -> Result<File> {
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(lock_path)
-        .map_err(|e| Error::file("open lock file", lock_path, e))?;
+    let lock = open_lock_file(lock_path)?;
     lock.lock().map_err(|e| Error::file("lock", lock_path, e))?;
     Ok(lock)
 }

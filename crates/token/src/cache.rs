@@ -11,9 +11,9 @@
 //! to a temporary name and renamed into place, so a concurrent run reads the old file
 //! or the new one, never half of one.
 
-use std::fs::{self, DirBuilder};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::PathBuf;
 
 use aad_common::io::{DOCUMENT_LIMIT, read_limited};
@@ -190,10 +190,7 @@ impl Cache {
     }
 
     fn write(&self, token: &AccessToken) -> io::Result<()> {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)?;
+        aad_common::io::create_private_dir_all(&self.dir)?;
         // Someone else may have made the directory since `open` looked.
         if let Some(why) = self.distrust_dir(&fs::symlink_metadata(&self.dir)?) {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
